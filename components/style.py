@@ -1,0 +1,37 @@
+"""Page styling: the bundled Devanagari font and a warm, child-friendly look."""
+
+from __future__ import annotations
+
+import base64
+from functools import lru_cache
+from pathlib import Path
+
+import streamlit as st
+
+from engine import get_settings
+
+
+@lru_cache(maxsize=1)
+def _css() -> str:
+    fonts = Path(get_settings().assets_dir) / "fonts"
+    faces = []
+    for weight, name in ((400, "NotoSansDevanagari-Regular.ttf"), (700, "NotoSansDevanagari-Bold.ttf")):
+        data = base64.b64encode((fonts / name).read_bytes()).decode()
+        faces.append(
+            f"@font-face {{font-family: 'Gita Devanagari'; font-weight: {weight}; "
+            f"src: url(data:font/ttf;base64,{data}) format('truetype');}}"
+        )
+    return "\n".join(faces) + """
+.sanskrit {font-family: 'Gita Devanagari', serif; font-size: 1.55rem; line-height: 2.3rem;
+           color: #7a2e0e; background: #fff6e5; border-left: 6px solid #f4a62a;
+           padding: 0.8rem 1.2rem; border-radius: 0.6rem; white-space: pre-line;}
+.hindi {font-family: 'Gita Devanagari', sans-serif; font-size: 1.1rem; line-height: 1.9rem;}
+.translit {font-style: italic; color: #5b4a3a; white-space: pre-line;}
+.kid-card {background: #eef7ff; border-radius: 0.8rem; padding: 0.9rem 1.1rem; border: 2px solid #9cc9f5;}
+.big-idea {font-weight: 700; color: #1d5fa8; font-size: 1.1rem;}
+"""
+
+
+def apply_style() -> None:
+    """Inject the fonts and styles; call once at the top of every run."""
+    st.html(f"<style>{_css()}</style>")

@@ -1,0 +1,18 @@
+"""Gita Tales studio: the Streamlit entry. Run from the repository root: `make run`."""
+
+import streamlit as st
+
+from components import nav
+from components.style import apply_style
+
+st.set_page_config(page_title="Gita Tales Studio", page_icon="🪈", layout="wide")
+apply_style()
+navigation = st.navigation(
+    [
+        st.Page(nav.HOME, title="Home", icon="🏠", default=True),
+        st.Page(nav.VERSE_LIBRARY, title="Verse library", icon="📜", url_path="verse_library"),
+        st.Page(nav.THEMES, title="Browse by theme", icon="🌈", url_path="themes"),
+        st.Page(nav.ABOUT, title="About", icon="ℹ️", url_path="about"),
+    ]
+)
+navigation.run()

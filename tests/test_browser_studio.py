@@ -1,0 +1,44 @@
+"""The studio in a real browser (Debian chromium via Playwright); saves the README screenshots."""
+
+import pytest
+
+from tests.browser import SCREENSHOTS, browser_page, need_browser, streamlit_server
+
+pytestmark = [pytest.mark.slow, pytest.mark.browser]
+
+
+@pytest.fixture(scope="module")
+def studio_url():
+    need_browser()
+    with streamlit_server() as url:
+        yield url
+
+
+def test_verse_2_47_in_the_browser(studio_url):
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    with browser_page() as page:
+        page.goto(f"{studio_url}/verse_library?ref=2.47")
+        sanskrit = page.get_by_test_id("stHtml").filter(has_text="कर्मण्येवाधिकारस्ते").first
+        sanskrit.wait_for(timeout=60_000)
+        assert "कर्मण्येवाधिकारस्ते मा फलेषु कदाचन" in page.inner_text("body")
+        # the Sanskrit is drawn with the bundled Devanagari font
+        family = page.locator(".sanskrit").first.evaluate("el => getComputedStyle(el).fontFamily")
+        assert "Gita Devanagari" in family
+        assert page.evaluate("document.fonts.check(\"16px 'Gita Devanagari'\", 'कर्म')")
+        page.wait_for_timeout(800)
+        page.screenshot(path=str(SCREENSHOTS / "verse_library.png"), full_page=True)
+
+        page.get_by_label("…or type a reference").fill("19.2")
+        page.keyboard.press("Enter")
+        page.get_by_text("the Gita has 18 chapters").wait_for(timeout=30_000)
+
+
+@pytest.mark.parametrize("path,name,expect", [("", "home", "Verse of the day"),
+                                              ("themes", "themes", "Browse by theme"),
+                                              ("about", "about", "gita/gita")])
+def test_page_screenshots(studio_url, path, name, expect):
+    with browser_page() as page:
+        page.goto(f"{studio_url}/{path}")
+        page.get_by_text(expect).first.wait_for(timeout=60_000)
+        page.wait_for_timeout(800)
+        page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
