@@ -58,8 +58,8 @@ def test_schema_rejects_bad_cards():
 def test_check_cards_finds_problems(library):
     card = CompanionCard.model_validate({
         "ref": "13.36", "speaker": "Arjuna", "kid_meaning": "Incomprehensibility characterises transcendental metaphysical consciousness permanently.",
-        "kid_meaning_hi": "कठिन", "big_idea": "Hard", "themes": ["rocket_science"], "kid_questions": ["a?", "b?"],
-        "story_seed": "A seed.", "sensitivity": {"flags": ["war"], "note": ""}})
+        "kid_meaning_hi": "यह बहुत कठिन है", "big_idea": "Hard", "themes": ["rocket_science"], "kid_questions": ["a?", "b?"],
+        "story_seed": "A child reads a hard book.", "sensitivity": {"flags": ["war"], "note": ""}})
     problems = " ".join(check_cards([card, card], library.verse_counts(), library.themes()))
     for expected in ("duplicate", "no such verse", "rocket_science", "grade", "need a note"):
         assert expected in problems
