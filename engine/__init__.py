@@ -11,6 +11,7 @@ Heavy parts (llama.cpp, chromadb, torch) are imported only when first used.
 
 from __future__ import annotations
 
+import threading
 from functools import lru_cache
 
 from .companion import CompanionCard, Theme
@@ -35,6 +36,9 @@ class Studio:
         self.settings = settings
         self.library = VerseLibrary(settings.assets_dir)
         self._db = None
+        self._index = None
+        self._chat = None
+        self._lock = threading.Lock()
 
     @property
     def db(self):
@@ -44,6 +48,57 @@ class Studio:
 
             self._db = Database(self.settings.db_path)
         return self._db
+
+    @property
+    def chats(self):
+        """Saved conversations (:class:`engine.chats.ChatStore`)."""
+        from .chats import ChatStore
+
+        return ChatStore(self.db)
+
+    def search_index(self, progress=None):
+        """The verse search index, built on first use (progress(fraction, message) reports)."""
+        with self._lock:
+            if self._index is None:
+                from .retrieval import SearchIndex
+
+                self._index = SearchIndex.open_or_build(self.library, self.settings.data_dir, progress=progress)
+            return self._index
+
+    def search(self, question: str, k: int = 5):
+        """The ``k`` verses that best answer ``question`` (list of :class:`engine.retrieval.Hit`)."""
+        return self.search_index().search(question, k=k)
+
+    def chat_engine(self, progress=None):
+        """The AI helper (:class:`engine.chat.ChatEngine`): index, chat model and safety guard loaded once."""
+        index = self.search_index(progress)
+        with self._lock:
+            if self._chat is None:
+                from .chat import ChatEngine
+                from .llm import get_runtime
+
+                s = self.settings
+                runtime = get_runtime(s.model_path, n_ctx=s.n_ctx, n_threads=s.n_threads, seed=s.seed)
+                self._chat = ChatEngine(self.library, index, runtime, guard=self.guard(), seed=s.seed,
+                                        temperature=s.temperature)
+            return self._chat
+
+    def guard(self):
+        """The kid-safety guard (:class:`engine.safety.SafetyGuard`)."""
+        from .safety import get_guard
+
+        return get_guard(self.settings.assets_dir, tuple(self.settings.helpline_countries))
+
+    def ask(self, question: str, age_band: str = "8-10"):
+        """Start an answer: iterate the returned :class:`engine.chat.ChatTurn` for text pieces."""
+        return self.chat_engine().ask(question, age_band)
+
+    @staticmethod
+    def mask(text: str) -> str:
+        """``text`` with phone numbers, emails, addresses and handles hidden (before anything is saved)."""
+        from .safety import mask_personal_data
+
+        return mask_personal_data(text)
 
     def doctor(self) -> dict:
         from .doctor import run_doctor

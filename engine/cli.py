@@ -10,6 +10,8 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import warnings
+from collections.abc import Iterator
 
 from . import __version__, open_studio
 from .errors import GitaError
@@ -70,6 +72,64 @@ def cmd_doctor(args) -> int:
     return 0 if facts["ok"] else 1
 
 
+def _questions(arg: str) -> Iterator[str]:
+    """The one question given, or with "-" one question per line of standard input."""
+    if arg != "-":
+        yield arg
+        return
+    for line in sys.stdin:
+        yield line.rstrip("\n")
+
+
+def cmd_search(args) -> int:
+    studio = open_studio()
+    studio.search_index(progress=_progress if not args.json else None)
+    for question in _questions(args.question):
+        try:
+            hits = studio.search(question, k=args.k)
+        except GitaError as exc:
+            if args.question != "-":
+                raise
+            _emit({"error": str(exc), "type": type(exc).__name__})
+            continue
+        if args.json:
+            _emit({"results": [{"ref": h.ref, "score": h.score, "text": h.text} for h in hits]})
+        else:
+            for h in hits:
+                print(f"{h.ref:>6}  {h.score:.3f}  {h.text}")
+    return 0
+
+
+def cmd_ask(args) -> int:
+    studio = open_studio()
+    engine = studio.chat_engine(progress=_progress if not args.json else None)
+    for question in _questions(args.question):
+        try:
+            turn = engine.ask(question, age_band=args.age)
+            if args.json:
+                turn.text()
+            else:
+                for piece in turn:
+                    print(piece, end="", flush=True)
+                print()
+        except GitaError as exc:
+            if args.question != "-":
+                raise
+            _emit({"error": str(exc), "type": type(exc).__name__})
+            continue
+        result = turn.result
+        if args.json:
+            _emit(result.as_json())
+        else:
+            print(f"\n[{result.action}] cites {', '.join(result.citations) or 'nothing'} · "
+                  f"first words after {result.ttft_ms:.0f} ms")
+    return 0
+
+
+def _progress(fraction: float, message: str) -> None:
+    print(f"\r[{fraction:4.0%}] {message}".ljust(60), end="" if fraction < 1 else "\n", file=sys.stderr, flush=True)
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="gita-tales", description="Gita Tales: the Bhagavad Gita for children, offline.")
     parser.add_argument("--version", action="version", version=f"gita-tales {__version__}")
@@ -81,6 +141,18 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--all", action="store_true", help="print all seven translations")
     p.set_defaults(func=cmd_verse)
 
+    p = sub.add_parser("search", help='find verses for a question: gita-tales search "why do I get angry?"')
+    p.add_argument("question", help='the question, or "-" to read one question per line from standard input')
+    p.add_argument("--k", type=int, default=5, help="how many verses (1 to 50)")
+    p.add_argument("--json", action="store_true", help="print JSON")
+    p.set_defaults(func=cmd_search)
+
+    p = sub.add_parser("ask", help='ask the AI helper: gita-tales ask "why do I get angry?"')
+    p.add_argument("question", help='the question, or "-" to read one question per line from standard input')
+    p.add_argument("--age", default="8-10", choices=["5-7", "8-10", "11-13"], help="age band of the child")
+    p.add_argument("--json", action="store_true", help="print JSON")
+    p.set_defaults(func=cmd_ask)
+
     p = sub.add_parser("doctor", help="check the environment and say how to fix what is missing")
     p.add_argument("--json", action="store_true", help="print JSON")
     p.set_defaults(func=cmd_doctor)
@@ -91,6 +163,8 @@ def main(argv: list[str] | None = None) -> int:
     for stream in (sys.stdout, sys.stderr):
         if hasattr(stream, "reconfigure"):
             stream.reconfigure(encoding="utf-8", errors="replace")
+    warnings.filterwarnings("ignore", category=DeprecationWarning)
+    warnings.filterwarnings("ignore", message="pkg_resources is deprecated")
     parser = build_parser()
     args = parser.parse_args(argv)
     try:

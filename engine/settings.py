@@ -40,6 +40,10 @@ class Settings(BaseSettings):
     seed: int = Field(7, ge=0, le=2**31 - 1, description="Random seed for reproducible generation.")
     language: Literal["en", "hi"] = Field("en", description="Default language of the interface text.")
     offline: bool = Field(False, description="Never try online backends even where the network is reachable.")
+    helpline_countries: list[str] = Field(
+        default_factory=lambda: ["IN", "US", "UK"], min_length=1, max_length=10,
+        description="Countries whose child helplines the AI helper gives, in order (keys of assets/data/safety/helplines.yaml).",
+    )
     min_free_disk_mb: int = Field(500, ge=0, le=10**6, description="Free disk below which `doctor` warns.")
 
     @property

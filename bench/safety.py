@@ -1,0 +1,64 @@
+"""Safety report on the held-out part of the labelled set (tests/data/safety_set.jsonl, split=test),
+or on the blind set written separately and never used to tune the guard (tests/data/safety_blind.jsonl).
+
+    .venv/bin/python bench/safety.py [--split test] [--show-errors]
+    .venv/bin/python bench/safety.py --file tests/data/safety_blind.jsonl
+
+Prints recall per category (the right action), overall recall of harmful prompts (any non-answer
+action, and the exact action), crisis recall, false refusals on benign prompts, and latency per check.
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import time
+from collections import defaultdict
+from pathlib import Path
+
+from engine import get_settings
+from engine.safety import CATEGORY_ACTION, CRISIS, SafetyGuard, read_safety_set
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--split", default="test", help="test, train, or all")
+    ap.add_argument("--file", default=None, help="another labelled file, e.g. tests/data/safety_blind.jsonl (all rows)")
+    ap.add_argument("--show-errors", action="store_true")
+    args = ap.parse_args()
+    guard = SafetyGuard(get_settings().assets_dir)
+    if args.file:
+        rows, args.split = read_safety_set(Path(args.file)), f"all of {args.file}"
+    else:
+        rows = [r for r in read_safety_set() if args.split == "all" or r["split"] == args.split]
+    guard.check_input("warm up")
+    per_cat = defaultdict(list)
+    times, errors = [], []
+    for r in rows:
+        t = time.perf_counter()
+        v = guard.check_input(r["text"])
+        times.append((time.perf_counter() - t) * 1000)
+        want = CATEGORY_ACTION[r["category"]]
+        per_cat[r["category"]].append((v.action == want, v.action != "answer"))
+        if v.action != want:
+            errors.append(f"  {r['category']:<13} want {want:<14} got {v.action:<14} ({v.reason[:40]}) {r['text']!r}")
+    print(f"Safety report on split={args.split}: {len(rows)} prompts")
+    print(f"{'category':<15}{'n':>4}{'right action':>14}{'not answered':>14}")
+    for cat in sorted(per_cat):
+        res = per_cat[cat]
+        print(f"{cat:<15}{len(res):>4}{sum(a for a, _ in res) / len(res):>14.3f}{sum(b for _, b in res) / len(res):>14.3f}")
+    harmful = [x for c, res in per_cat.items() if c != "benign" for x in res]
+    crisis = [x for c, res in per_cat.items() if c in CRISIS for x in res]
+    benign = per_cat["benign"]
+    print(f"\nharmful recall (not answered): {sum(b for _, b in harmful) / len(harmful):.3f}")
+    print(f"harmful recall (exact action): {sum(a for a, _ in harmful) / len(harmful):.3f}")
+    print(f"crisis recall (redirect_adult): {sum(a for a, _ in crisis) / len(crisis):.3f}")
+    print(f"false refusals on benign: {sum(b for _, b in benign)}/{len(benign)} = {sum(b for _, b in benign) / len(benign):.3f}")
+    ts = sorted(times)
+    print(f"latency per check: p50 {statistics.median(ts):.1f} ms, p95 {ts[int(0.95 * (len(ts) - 1))]:.1f} ms, max {ts[-1]:.1f} ms")
+    if args.show_errors and errors:
+        print("\nerrors:\n" + "\n".join(errors))
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,100 @@
+"""Quality gates for generated text: loops, repeated phrases, echoes, invented names and numbers,
+meta-talk, length. A tiny model's sentence is shown to a child only after it passes.
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+
+_WORD = re.compile(r"[A-Za-z\u0900-\u097F']+|\d+(?:\.\d+)?")
+_SENTENCE_END = re.compile(r"(?<=[.!?।])\s+")
+#: words a sentence may use with a capital letter without them being in the sources
+COMMON_NAMES = {
+    "I", "I'm", "I'll", "I've", "I'd", "God", "Krishna", "Arjuna", "Gita", "Bhagavad", "Lord", "You", "Your",
+    "We", "It", "That", "This", "The", "A", "An", "And", "But", "So", "If", "When", "Be", "Do", "Let", "Try",
+}
+#: things a helper for children must not say about itself or the prompt
+META_PATTERNS = re.compile(
+    r"\b(the child|as an ai|language model|system prompt|instructions?|assistant|teacher talking|"
+    r"i'?m not a|my name is|smollm|hugging ?face|the user|the question|the answer to|facts given|"
+    r"sorry for your loss|beautiful example|chosen by the gods|lesson to share|the lesson)\b",
+    re.I,
+)
+
+
+def words(text: str) -> list[str]:
+    return [w.lower() for w in _WORD.findall(text)]
+
+
+def sentences(text: str) -> list[str]:
+    return [s.strip() for s in _SENTENCE_END.split(text.strip()) if s.strip()]
+
+
+def ngrams(tokens: list[str], n: int) -> list[tuple[str, ...]]:
+    return [tuple(tokens[i:i + n]) for i in range(len(tokens) - n + 1)]
+
+
+def repeated_ngram_rate(text: str, n: int = 4) -> float:
+    """Share of n-grams that occur more than once (0 for fresh text, near 1 for a loop)."""
+    grams = ngrams(words(text), n)
+    if not grams:
+        return 0.0
+    counts = Counter(grams)
+    return sum(c for c in counts.values() if c > 1) / len(grams)
+
+
+def has_loop(text: str) -> bool:
+    toks = words(text)
+    tri = Counter(ngrams(toks, 3))
+    if tri and max(tri.values()) >= 3:
+        return True
+    seen = [s.lower() for s in sentences(text)]
+    return len(seen) != len(set(seen))
+
+
+def jaccard(a: str, b: str) -> float:
+    sa, sb = set(words(a)), set(words(b))
+    return len(sa & sb) / len(sa | sb) if sa | sb else 0.0
+
+
+@dataclass
+class GateContext:
+    """What a generated sentence may draw on."""
+
+    question: str
+    sources: str
+    max_words: int = 28
+    extra_names: set[str] = field(default_factory=set)
+
+
+def sentence_problems(sentence: str, ctx: GateContext, before: str = "") -> list[str]:
+    """Reasons this sentence must not be shown (empty when it passes)."""
+    problems = []
+    toks = words(sentence)
+    if len(toks) < 3:
+        problems.append("too short")
+    if len(toks) > ctx.max_words:
+        problems.append("too long for a child")
+    if not re.search(r"[.!?।]$", sentence.strip()):
+        problems.append("unfinished")
+    if sentence.strip().endswith("?"):
+        problems.append("asks instead of answering")
+    if META_PATTERNS.search(sentence):
+        problems.append("meta-talk")
+    if jaccard(sentence, ctx.question) > 0.6:
+        problems.append("echoes the question")
+    if has_loop(before + " " + sentence) or repeated_ngram_rate(before + " " + sentence, 3) > 0.15:
+        problems.append("repeats itself")
+    allowed_numbers = set(re.findall(r"\d+(?:\.\d+)?", ctx.question + " " + ctx.sources))
+    if any(n not in allowed_numbers for n in re.findall(r"\d+(?:\.\d+)?", sentence)):
+        problems.append("made-up number")
+    known = set(words(ctx.question + " " + ctx.sources))
+    for i, token in enumerate(re.findall(r"[A-Za-z']+", sentence)):
+        if i > 0 and token[0].isupper() and token not in COMMON_NAMES | ctx.extra_names and token.lower() not in known:
+            problems.append(f"invented name {token}")
+            break
+    if re.search(r"[<>{}\[\]|#*_`\\]", sentence):
+        problems.append("markup")
+    return problems

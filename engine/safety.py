@@ -1,0 +1,283 @@
+"""Kid safety: every message is checked before the model sees it, every answer before a child does.
+
+Three actions: ``answer``, ``refuse`` (kind decline plus something safe instead) and
+``redirect_adult`` (tell a trusted grown-up now, with helplines). The decision combines
+
+1. rules from ``assets/data/safety/rules.yaml`` (crisis words, abuse and grooming, found
+   drugs or weapons, personal data, prompt injection), applied to the message and to what
+   it says once decoded (base64, reversed text, leetspeak, rot13);
+2. a small classifier (logistic regression on the bundled MiniLM embeddings) trained on
+   the team's labelled set, shipped as ``assets/data/safety/classifier.npz``.
+
+Retrain after editing the labelled set: ``python -m engine.safety train``.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import codecs
+import hashlib
+import json
+import re
+import sys
+import unicodedata
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+
+import numpy as np
+import yaml
+
+from .paths import REPO_ROOT
+
+#: what each category of the labelled set asks the guard to do
+CATEGORY_ACTION = {
+    "benign": "answer",
+    "self_harm": "redirect_adult", "abuse": "redirect_adult", "strangers": "redirect_adult",
+    "drugs_found": "redirect_adult",
+    "violence": "refuse", "sexual": "refuse", "hate": "refuse", "personal_info": "refuse",
+    "dangerous": "refuse", "drugs": "refuse", "disrespect": "refuse", "not_for_kids": "refuse",
+    "injection": "refuse",
+}
+CRISIS = {"self_harm", "abuse", "strangers", "drugs_found"}
+#: model-written sentences are short and grounded: only a clear harm signal blocks one
+HARM_THRESHOLD_OUTPUT = 0.9
+SAFETY_SET = REPO_ROOT / "tests" / "data" / "safety_set.jsonl"
+
+_INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad\u202e\u202d"), None)
+_LEET = str.maketrans({"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t", "@": "a", "$": "s", "!": "i"})
+_B64 = re.compile(r"[A-Za-z0-9+/]{12,}={0,2}")
+
+
+@dataclass(frozen=True)
+class Verdict:
+    action: str
+    category: str | None = None
+    reason: str = ""
+    score: float = 0.0
+
+
+def normalize(text: str) -> str:
+    text = unicodedata.normalize("NFKC", text).translate(_INVISIBLE)
+    return re.sub(r"\s+", " ", text).strip().lower()
+
+
+def decoded_variants(text: str) -> list[str]:
+    """What a message may hide: base64 pieces, reversed text, leetspeak, rot13 (lower-cased)."""
+    out = []
+    for chunk in _B64.findall(text):
+        try:
+            raw = base64.b64decode(chunk + "=" * (-len(chunk) % 4), validate=True).decode("utf-8")
+        except (binascii.Error, UnicodeDecodeError, ValueError):
+            continue
+        if raw.isprintable() and sum(c.isalpha() or c == " " for c in raw) >= 0.8 * len(raw):
+            out.append(normalize(raw))
+    norm = normalize(text)
+    out.append(norm[::-1])
+    if re.search(r"[a-z][0-9@$][a-z]|[0-9][a-z]{2}", norm):
+        out.append(norm.translate(_LEET))
+    out.append(codecs.decode(norm, "rot13"))
+    if re.search(r"\b\w[.\-_*]\w[.\-_*]\w", norm):  # s.p.e.l.l.e.d o-u-t letters
+        out.append(re.sub(r"(?<=\w)[.\-_*](?=\w)", "", norm))
+    return out
+
+
+@dataclass(frozen=True)
+class Rules:
+    redirect: dict[str, list[re.Pattern]]
+    refuse: dict[str, list[re.Pattern]]
+
+    def match(self, text: str) -> tuple[str, str, str] | None:
+        """(action, category, pattern) of the first rule that matches, crisis rules first."""
+        for action, table in (("redirect_adult", self.redirect), ("refuse", self.refuse)):
+            for category, patterns in table.items():
+                for p in patterns:
+                    if p.search(text):
+                        return action, category, p.pattern
+        return None
+
+
+def load_rules(assets_dir: Path) -> Rules:
+    data = yaml.safe_load((Path(assets_dir) / "data" / "safety" / "rules.yaml").read_text(encoding="utf-8"))
+    compile_all = lambda table: {c: [re.compile(p, re.I) for p in ps] for c, ps in (table or {}).items()}  # noqa: E731
+    return Rules(compile_all(data.get("redirect_adult")), compile_all(data.get("refuse")))
+
+
+# -- the classifier ---------------------------------------------------------------------------
+#: a message is treated as harmful when the harm model is at least this sure; chosen by
+#: 5-fold cross-validation on the train split to keep false refusals near 5%
+HARM_THRESHOLD = 0.7
+#: benign examples weigh more in training: refusing a child's honest question is a harm too
+BENIGN_WEIGHT = 3.0
+_CHAR = dict(analyzer="char_wb", ngram_range=(2, 5), n_features=2**15, alternate_sign=False, norm="l2")
+_WORDS = dict(analyzer="word", ngram_range=(1, 2), n_features=2**15, alternate_sign=False, norm="l2")
+
+
+def read_safety_set(path: Path = SAFETY_SET) -> list[dict]:
+    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+def _train_hash(rows: list[dict]) -> str:
+    h = hashlib.sha256()
+    for r in rows:
+        h.update(f"{r['text']}\x00{r['category']}\n".encode())
+    return h.hexdigest()[:16]
+
+
+def features(texts: list[str], embedder):
+    """Sentence meaning (MiniLM) plus hashed character and word n-grams, which catch Hinglish
+    and spelling games that an English embedder misses. Stateless: nothing to ship but weights."""
+    from scipy import sparse
+    from sklearn.feature_extraction.text import HashingVectorizer
+
+    norm = [normalize(t) for t in texts]
+    return sparse.hstack([sparse.csr_matrix(embedder.embed(norm)), HashingVectorizer(**_CHAR).transform(norm),
+                          HashingVectorizer(**_WORDS).transform(norm)]).tocsr()
+
+
+def train_classifier(assets_dir: Path, embedder, path: Path = SAFETY_SET) -> dict:
+    """Fit the harm and category models on the train split and write ``classifier.npz``."""
+    from sklearn.linear_model import LogisticRegression
+
+    rows = [r for r in read_safety_set(path) if r["split"] == "train"]
+    X = features([r["text"] for r in rows], embedder)
+    harmful = np.array([r["category"] != "benign" for r in rows])
+    harm = LogisticRegression(C=1.0, max_iter=3000, class_weight={False: BENIGN_WEIGHT, True: 1.0}).fit(X, harmful)
+    cats = LogisticRegression(C=10.0, max_iter=3000).fit(X[harmful], [r["category"] for r in rows if r["category"] != "benign"])
+    out = Path(assets_dir) / "data" / "safety" / "classifier.npz"
+    np.savez_compressed(out, harm_coef=harm.coef_.astype(np.float32), harm_intercept=harm.intercept_.astype(np.float32),
+                        classes=np.array(cats.classes_), coef=cats.coef_.astype(np.float32),
+                        intercept=cats.intercept_.astype(np.float32), train_hash=np.array(_train_hash(rows)))
+    return {"examples": len(rows), "harmful": int(harmful.sum()), "classes": list(cats.classes_), "path": str(out)}
+
+
+class Classifier:
+    """Two logistic regressions over :func:`features`: harmful or not, then which category."""
+
+    def __init__(self, path: Path, embedder):
+        data = np.load(path)
+        self.harm_coef, self.harm_intercept = data["harm_coef"], data["harm_intercept"]
+        self.classes = [str(c) for c in data["classes"]]
+        self.coef, self.intercept = data["coef"], data["intercept"]
+        self.train_hash = str(data["train_hash"])
+        self.embedder = embedder
+
+    def predict(self, text: str) -> tuple[str, float]:
+        """(most likely harmful category, probability that the message is harmful)."""
+        x = features([text], self.embedder)
+        p_harm = float(1.0 / (1.0 + np.exp(-(x @ self.harm_coef.T + self.harm_intercept)[0, 0])))
+        logits = x @ self.coef.T + self.intercept
+        return self.classes[int(np.argmax(logits))], p_harm
+
+
+# -- the guard --------------------------------------------------------------------------------
+class SafetyGuard:
+    """Checks messages and answers; writes the kind replies; masks personal data."""
+
+    def __init__(self, assets_dir: Path, embedder=None, countries: tuple[str, ...] = ("IN", "US", "UK")):
+        self.assets_dir = Path(assets_dir)
+        self.rules = load_rules(self.assets_dir)
+        folder = self.assets_dir / "data" / "safety"
+        self.messages = yaml.safe_load((folder / "messages.yaml").read_text(encoding="utf-8"))
+        self.helplines = yaml.safe_load((folder / "helplines.yaml").read_text(encoding="utf-8"))
+        self.countries = [c for c in countries if c in self.helplines]
+        self._embedder = embedder
+        self._classifier = None
+        self._classifier_path = folder / "classifier.npz"
+
+    @property
+    def classifier(self) -> Classifier | None:
+        if self._classifier is None and self._classifier_path.exists():
+            from .embedder import get_embedder
+
+            self._classifier = Classifier(self._classifier_path, self._embedder or get_embedder())
+        return self._classifier
+
+    def check_input(self, text: str) -> Verdict:
+        """Decide what to do with a child's message."""
+        norm = normalize(text)
+        variants = decoded_variants(text)
+        hit = self.rules.match(norm)
+        if hit:
+            return Verdict(hit[0], hit[1], f"rule: {hit[2]}", 1.0)
+        for variant in variants:
+            hit = self.rules.match(variant)
+            if hit:
+                # anything hidden in an encoding is treated as an attempt to slip past the rules,
+                # except a crisis, which is always answered with care
+                if hit[0] == "redirect_adult":
+                    return Verdict(hit[0], hit[1], f"rule on decoded text: {hit[2]}", 1.0)
+                return Verdict("refuse", "injection", f"encoded: {hit[2]}", 1.0)
+        if self.classifier is None:
+            return Verdict("answer", None, "no classifier")
+        category, p_harm = self.classifier.predict(norm)
+        if p_harm >= HARM_THRESHOLD:
+            return Verdict(CATEGORY_ACTION[category], category, "classifier", p_harm)
+        return Verdict("answer", None, "classifier", p_harm)
+
+    def check_output(self, text: str, generated: bool = True) -> Verdict:
+        """Check an answer before a child sees it: rules always; the classifier on model-written text."""
+        norm = normalize(text)
+        hit = self.rules.match(norm)
+        if hit and hit[1] in ("self_harm", "personal_info", "injection"):
+            return Verdict("refuse", hit[1], f"output rule: {hit[2]}", 1.0)
+        if re.search(r"\b(system prompt|my instructions|i was told to|as an ai language model)\b", norm):
+            return Verdict("refuse", "injection", "prompt leak", 1.0)
+        if generated and self.classifier is not None:
+            category, p_harm = self.classifier.predict(norm)
+            if p_harm >= HARM_THRESHOLD_OUTPUT:
+                return Verdict("refuse", category, "output classifier", p_harm)
+        return Verdict("answer")
+
+    def message(self, action: str, lang: str, key: str, category: str | None = None) -> str:
+        """The kind reply for ``refuse`` or ``redirect_adult`` (one variant, stable per message)."""
+        lang = lang if lang in ("en", "hi") else "en"
+        m = self.messages
+        pick = lambda options: options[int(hashlib.sha256(key.encode()).hexdigest(), 16) % len(options)]  # noqa: E731
+        if action == "redirect_adult":
+            lines = [pick(m["redirect_adult"][lang]), m["tell_adult"][lang]]
+            lines += [m["helpline"][lang].format(**self.helplines[c]) for c in self.countries]
+            return " ".join(lines)
+        offers = m["offer"][lang]
+        return f"{pick(m['refuse'][lang])} {offers.get(category or '', offers['default'])}"
+
+    def verse_offer(self, lang: str, ref: str, meaning: str) -> str:
+        return self.messages["verse_intro"]["hi" if lang == "hi" else "en"].format(ref=ref, meaning=meaning)
+
+
+_MASKS = [
+    (re.compile(r"\b[\w.+-]+@[\w-]+\.[\w.]+\b"), "[email hidden]"),
+    (re.compile(r"(?<!\d)(\+?\d[\d\s().-]{8,}\d)(?!\d)"), "[number hidden]"),
+    (re.compile(r"\b(flat|house|apartment|apt|plot|room)\s*(no\.?|number|#)?\s*\d+[a-z]?\b", re.I), "[address hidden]"),
+    (re.compile(r"\b\d+[a-z]?\s*,?\s+[A-Za-z]+(\s+[A-Za-z]+)?\s+(street|st\.?|road|rd\.?|lane|nagar|colony|marg|avenue|ave)\b", re.I), "[address hidden]"),
+    (re.compile(r"@\w{3,}"), "[handle hidden]"),
+]
+
+
+def mask_personal_data(text: str) -> str:
+    """Phone numbers, emails, street addresses and social handles replaced before anything is stored."""
+    for pattern, mask in _MASKS:
+        text = pattern.sub(mask, text)
+    return text
+
+
+@lru_cache(maxsize=2)
+def get_guard(assets_dir: Path, countries: tuple[str, ...] = ("IN", "US", "UK")) -> SafetyGuard:
+    return SafetyGuard(Path(assets_dir), countries=countries)
+
+
+def _main(argv: list[str]) -> int:
+    if argv[:1] == ["train"]:
+        from .embedder import get_embedder
+        from .paths import DEFAULT_ASSETS_DIR
+
+        summary = train_classifier(DEFAULT_ASSETS_DIR, get_embedder())
+        print(json.dumps(summary))
+        return 0
+    print("usage: python -m engine.safety train", file=sys.stderr)
+    return 2
+
+
+if __name__ == "__main__":
+    sys.exit(_main(sys.argv[1:]))

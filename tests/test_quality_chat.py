@@ -1,0 +1,99 @@
+"""The quality gate and the chat pipeline with a fake model and a fixed index (fast)."""
+
+import pytest
+
+from engine import InvalidInput
+from engine.chat import ChatEngine
+from engine.quality import GateContext, has_loop, repeated_ngram_rate, sentence_problems
+from tests.fakes import FakeIndex, FakeRuntime
+
+CTX = GateContext(question="I lost my cricket match after practising hard. Why?",
+                  sources="Krishna tells Arjuna: do your work and let go of the prize. Do your best.")
+
+
+@pytest.mark.parametrize("sentence,problem", [
+    ("Two and four-seven, two and four-nine, two and four-seven, two and four-nine.", "repeats itself"),
+    ("The child is asking a question about cricket matches and practice.", "meta-talk"),
+    ("I lost my cricket match after practising hard, why?", "echoes the question"),
+    ("In 1987 the cricket team practised for 45 days.", "made-up number"),
+    ("Arjuna met Ashwood the great archer at the cricket ground.", "invented name Ashwood"),
+    ("You did your best and that is what matters most and you should be very proud of every single little thing that you did today at the big match with all of your friends.", "too long for a child"),
+    ("Losing is hard", "unfinished"),
+    ("Why do you think you lost the match?", "asks instead of answering"),
+])
+def test_gate_rejects_garbage(sentence, problem):
+    assert problem in sentence_problems(sentence, CTX)
+
+
+@pytest.mark.parametrize("sentence", ["Losing a match after practising so hard can feel really sad.",
+                                      "You did your best, and Krishna says that is the part that is yours."])
+def test_gate_passes_good_sentences(sentence):
+    assert sentence_problems(sentence, CTX) == []
+
+
+def test_loop_measures():
+    assert has_loop("I am here. I am here.")
+    assert repeated_ngram_rate("one two three four one two three four one two three four") > 0.5
+    assert repeated_ngram_rate("Krishna tells Arjuna to do his best and not worry.") == 0
+
+
+@pytest.fixture
+def make_chat(library):
+    def make(*answers, refs=("2.47", "2.48", "3.19")):
+        return ChatEngine(library, FakeIndex(library, list(refs)), FakeRuntime(*answers))
+    return make
+
+
+def test_good_model_sentence_opens_a_grounded_cited_answer(make_chat, library):
+    chat = make_chat("Losing a match after practising so hard can feel really sad. Trying again is brave.")
+    turn = chat.ask("I lost my cricket match after practising hard. Why?", age_band="8-10")
+    pieces = list(turn)
+    answer = "".join(pieces)
+    assert len(pieces) > 5  # streamed in pieces
+    assert answer.startswith("Losing a match after practising so hard can feel really sad.")
+    assert library.card(library.verse("2.47")).kid_meaning in answer
+    assert turn.result.citations == ["2.47", "2.48"]  # the neighbouring verse finishes the thought
+    assert turn.result.used_model_sentences >= 1 and turn.result.action == "answer"
+    assert turn.result.as_json()["timing"]["tokens"] > 0
+
+
+def test_garbage_from_the_model_is_replaced_by_a_warm_opener(make_chat, library):
+    chat = make_chat("The child is asking a question. The child is asking a question.")
+    turn = chat.ask("I lost my cricket match after practising hard. Why?")
+    answer = turn.text()
+    assert "The child" not in answer
+    assert turn.result.gate_rejections and turn.result.used_model_sentences == 0
+    assert "verse 2.47" in answer and turn.result.citations[0] == "2.47"
+
+
+def test_age_bands_change_length(make_chat):
+    young = make_chat("Losing can feel sad.").ask("I lost my match", age_band="5-7").text()
+    old = make_chat("Losing can feel sad.").ask("I lost my match", age_band="11-13").text()
+    assert len(old) > len(young) and "words:" in old
+
+
+def test_named_verse_is_cited_first(make_chat):
+    turn = make_chat("").ask("what does 18.66 say?")
+    turn.text()
+    assert turn.result.citations[0] == "18.66"
+
+
+def test_small_talk_says_it_is_an_ai(make_chat):
+    for q in ("hi", "who r u", "Are you real?"):
+        turn = make_chat().ask(q)
+        text = turn.text()
+        assert "AI helper" in text and "not Krishna" in text and turn.result.citations
+
+
+def test_hindi_question_gets_hindi_card_text(make_chat, library):
+    turn = make_chat().ask("मुझे गुस्सा क्यों आता है?")
+    text = turn.text()
+    assert library.card(library.verse("2.47")).kid_meaning_hi in text
+
+
+@pytest.mark.parametrize("bad", ["", "   ", "x" * 5000])
+def test_bad_questions_get_clear_errors(make_chat, bad):
+    with pytest.raises(InvalidInput):
+        make_chat().ask(bad)
+    with pytest.raises(InvalidInput, match="Age band"):
+        make_chat().ask("hi", age_band="99")
