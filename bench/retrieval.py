@@ -30,6 +30,7 @@ def main() -> None:
     items = [json.loads(line) for line in Path(args.eval).read_text(encoding="utf-8").splitlines() if line.strip()]
     modes = ("bm25", "dense", "hybrid")
     hits = {m: defaultdict(list) for m in modes}
+    top1 = defaultdict(list)
     times = {m: [] for m in modes}
     index.search("warm up", k=args.k)
     for item in items:
@@ -38,15 +39,19 @@ def main() -> None:
             found = [h.ref for h in index.search(item["question"], k=args.k, mode=mode)]
             times[mode].append((time.perf_counter() - t) * 1000)
             ok = bool(set(found) & set(item["refs"]))
+            if mode == "hybrid":
+                top1[item["kind"]].append(found[0] in item["refs"])
+                top1["all"].append(found[0] in item["refs"])
             hits[mode][item["kind"]].append(ok)
             hits[mode]["all"].append(ok)
             if args.misses and mode == "hybrid" and not ok:
                 print(f"  miss: {item['question']!r} want {item['refs']} got {found}")
     kinds = sorted({i["kind"] for i in items}) + ["all"]
     print(f"\nhit@{args.k} on {len(items)} questions")
-    print(f"{'kind':<10}" + "".join(f"{m:>10}" for m in modes))
+    print(f"{'kind':<10}" + "".join(f"{m:>10}" for m in modes) + f"{'hybrid@1':>10}")
     for kind in kinds:
-        print(f"{kind:<10}" + "".join(f"{sum(hits[m][kind]) / len(hits[m][kind]):>10.3f}" for m in modes))
+        print(f"{kind:<10}" + "".join(f"{sum(hits[m][kind]) / len(hits[m][kind]):>10.3f}" for m in modes)
+              + f"{sum(top1[kind]) / len(top1[kind]):>10.3f}")
     print("\nlatency per query (ms)")
     for mode in modes:
         ts = sorted(times[mode])

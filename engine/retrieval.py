@@ -36,6 +36,12 @@ RRF_K = 30
 KEYWORD_WEIGHT = 0.6
 KID_QUESTION_BONUS = 0.03
 TEACHER_BOOST = 1.1
+#: an everyday question (one that names nobody from the story) is not answered with a battle verse
+BATTLE_PENALTY = 0.7
+STORY_WORDS = re.compile(
+    r"\b(arjun\w*|krishna|kishan|kanha|sanjay\w*|dhritarashtra|duryodhan\w*|bhishma|drona\w*|bhima|pandav\w*|"
+    r"kaurav\w*|kuru\w*|war|wars|battle|battlefield|fight\w*|army|armies|chariot|conch\w*|weapon\w*|bow|arrows?|"
+    r"yudh\w*|ladai|kill\w*|gita|geeta|story|form|vishwaroop\w*)\b", re.I)
 DENSE_CANDIDATES = 120
 MAX_QUERY_CHARS = 2000
 Progress = Callable[[float, str], None]
@@ -151,6 +157,8 @@ class SearchIndex:
             "verses", embedding_function=_BundledEmbedding(embedder))
         self._lock = threading.Lock()
         self._speakers = {v.ref: v.speaker for v in library.verses}
+        cards = library.cards()
+        self._battle = {ref for ref, c in cards.items() if {"war", "killing"} & set(c.sensitivity.flags)}
         self.lexicon = load_lexicon(library.assets_dir)
 
     # -- building -------------------------------------------------------------------------
@@ -224,7 +232,9 @@ class SearchIndex:
             ranked = self.dense_ranking(expanded, k)
         elif mode == "hybrid":
             fused = rrf_fuse([self.keyword_ranking(expanded), self.dense_ranking(expanded)], weights=[KEYWORD_WEIGHT, 1.0])
-            ranked = sorted(((ref, s * (TEACHER_BOOST if self._speakers[ref] == "Krishna" else 1.0)) for ref, s in fused),
+            everyday = not STORY_WORDS.search(query)
+            ranked = sorted(((ref, s * (TEACHER_BOOST if self._speakers[ref] == "Krishna" else 1.0)
+                              * (BATTLE_PENALTY if everyday and ref in self._battle else 1.0)) for ref, s in fused),
                             key=lambda kv: -kv[1])
             top = ranked[0][1] if ranked else 1.0
             ranked = [(ref, s / max(top, 1.0)) for ref, s in ranked]

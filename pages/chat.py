@@ -17,8 +17,9 @@ with st.sidebar:
     if st.button("➕ New chat", use_container_width=True):
         st.query_params.pop("chat", None)
         st.rerun()
-    st.caption("Past chats")
-    for c in store.list(limit=20):
+    st.caption("Past chats (🚩 = refused or sent to a grown-up)")
+    only_flagged = st.toggle("Only flagged chats", key="only_flagged")
+    for c in store.list(limit=30, flagged_only=only_flagged):
         col1, col2 = st.columns([5, 1])
         label = ("🚩 " if c.flagged else "") + c.title
         if col1.button(label, key=f"open-{c.id}", use_container_width=True):

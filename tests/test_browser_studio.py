@@ -42,3 +42,17 @@ def test_page_screenshots(studio_url, path, name, expect):
         page.get_by_text(expect).first.wait_for(timeout=60_000)
         page.wait_for_timeout(800)
         page.screenshot(path=str(SCREENSHOTS / f"{name}.png"), full_page=True)
+
+
+def test_chat_in_the_browser(studio_url):
+    with browser_page() as page:
+        page.goto(f"{studio_url}/chat")
+        box = page.get_by_test_id("stChatInputTextArea")
+        box.wait_for(timeout=60_000)
+        box.fill("Why do I get so angry when my brother takes my toys?")
+        box.press("Enter")
+        page.get_by_text("In the Bhagavad Gita, verse").first.wait_for(timeout=240_000)
+        page.get_by_text("📜 Bhagavad Gita").first.wait_for(timeout=60_000)
+        page.wait_for_timeout(1500)
+        assert "AI helper" in page.inner_text("body")
+        page.screenshot(path=str(SCREENSHOTS / "chat.png"), full_page=True)
