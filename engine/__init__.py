@@ -89,6 +89,23 @@ class Studio:
 
         return get_guard(self.settings.assets_dir, tuple(self.settings.helpline_countries))
 
+    @property
+    def stories(self):
+        """Saved stories (:class:`engine.stories_store.StoryStore`)."""
+        from .stories_store import StoryStore
+
+        return StoryStore(self.db)
+
+    def story_composer(self, use_model: bool = True):
+        """The story composer (:class:`engine.story.StoryComposer`) with the chat model and the guard."""
+        from .llm import get_runtime
+        from .story import StoryComposer
+        from .translate import get_translator
+
+        s = self.settings
+        runtime = get_runtime(s.model_path, n_ctx=s.n_ctx, n_threads=s.n_threads, seed=s.seed) if use_model else None
+        return StoryComposer(self.library, runtime, self.guard(), translator=get_translator(s.offline))
+
     def ask(self, question: str, age_band: str = "8-10"):
         """Start an answer: iterate the returned :class:`engine.chat.ChatTurn` for text pieces."""
         return self.chat_engine().ask(question, age_band)

@@ -126,6 +126,31 @@ def cmd_ask(args) -> int:
     return 0
 
 
+def cmd_story(args) -> int:
+    from pydantic import ValidationError
+
+    from .errors import InvalidInput
+    from .story_models import StoryRequest, age_to_band
+
+    if not 3 <= args.age <= 13:
+        raise InvalidInput("--age must be between 3 and 13.")
+    try:
+        request = StoryRequest(verse=args.verse, theme=args.theme, age_band=age_to_band(args.age),
+                               interests=[i for part in args.interests for i in part.split(",")], name=args.name,
+                               language=args.lang, length=args.length, tone=args.tone, seed=args.seed)
+    except ValidationError as exc:
+        raise InvalidInput("; ".join(e["msg"] for e in exc.errors())) from exc
+    composer = open_studio().story_composer(use_model=not args.no_model)
+    story = composer.compose(request, on_event=None if args.json else lambda e: _progress(e.fraction, e.message))
+    if args.json:
+        _emit(story.cli_json())
+    else:
+        from .export import to_markdown
+
+        print(to_markdown(story))
+    return 0
+
+
 def _progress(fraction: float, message: str) -> None:
     print(f"\r[{fraction:4.0%}] {message}".ljust(60), end="" if fraction < 1 else "\n", file=sys.stderr, flush=True)
 
@@ -152,6 +177,20 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--age", default="8-10", choices=["5-7", "8-10", "11-13"], help="age band of the child")
     p.add_argument("--json", action="store_true", help="print JSON")
     p.set_defaults(func=cmd_ask)
+
+    p = sub.add_parser("story", help="write a story from a verse: gita-tales story --verse 2.47 --age 7 --interests cricket")
+    p.add_argument("--verse", help='verse reference, e.g. "2.47"')
+    p.add_argument("--theme", help="or a theme id (anger, fear, sharing, ...) that suggests a verse")
+    p.add_argument("--age", type=int, default=7, help="the child's age (3 to 13)")
+    p.add_argument("--interests", nargs="+", default=["animals"], help="interests, e.g. cricket space")
+    p.add_argument("--name", help="the child's first name (used in the story, not stored)")
+    p.add_argument("--lang", default="en", choices=["en", "hi"], help="language")
+    p.add_argument("--length", default="short", choices=["short", "medium"])
+    p.add_argument("--tone", default="gentle", choices=["gentle", "funny", "adventurous"])
+    p.add_argument("--seed", type=int, default=7)
+    p.add_argument("--no-model", action="store_true", help="write every scene from the plan (fast, no model)")
+    p.add_argument("--json", action="store_true", help="print the Story JSON")
+    p.set_defaults(func=cmd_story)
 
     p = sub.add_parser("doctor", help="check the environment and say how to fix what is missing")
     p.add_argument("--json", action="store_true", help="print JSON")

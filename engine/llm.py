@@ -75,10 +75,11 @@ class LlamaRuntime:
 
     def stream(self, prompt: str, *, max_tokens: int = 96, temperature: float = 0.3, seed: int | None = None,
                stop: list[str] | None = None, repeat_penalty: float = 1.15, timing: Timing | None = None,
-               ) -> Iterator[str]:
+               json_schema: dict | None = None) -> Iterator[str]:
         """Yield text pieces of a raw completion of ``prompt`` (the chat template applied by the caller).
 
         The lock is held while the generator runs; close it early to release the model.
+        ``json_schema`` constrains the output with a llama.cpp grammar (validate the result anyway).
         """
         timing = timing if timing is not None else Timing()
         with self.lock:
@@ -86,9 +87,10 @@ class LlamaRuntime:
             timing.prompt_tokens = self.count_tokens(prompt)
             budget = max(1, min(max_tokens, self.n_ctx - timing.prompt_tokens - 8))
             first = None
+            grammar = self._grammar(json_schema) if json_schema else None
             pieces = self.llm.create_completion(prompt, max_tokens=budget, temperature=temperature,
                                                 stop=stop or [], repeat_penalty=repeat_penalty, stream=True,
-                                                seed=seed)
+                                                seed=seed, grammar=grammar)
             try:
                 for chunk in pieces:
                     text = chunk["choices"][0]["text"]
@@ -103,6 +105,19 @@ class LlamaRuntime:
             finally:
                 pieces.close()
                 timing.total_ms = (time.perf_counter() - start) * 1000
+
+
+    _grammars: dict[str, object] = {}
+
+    def _grammar(self, schema: dict):
+        import json
+
+        from llama_cpp import LlamaGrammar
+
+        key = json.dumps(schema, sort_keys=True)
+        if key not in self._grammars:
+            self._grammars[key] = LlamaGrammar.from_json_schema(key, verbose=False)
+        return self._grammars[key]
 
 
 def get_runtime(model_path: Path | None, n_ctx: int = 2048, n_threads: int = 2, seed: int = 7) -> LlamaRuntime:

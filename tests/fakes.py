@@ -19,14 +19,15 @@ class FakeRuntime:
         return "\n".join(f"{m['role']}: {m['content']}" for m in messages) + "\nassistant: ", ["<|im_end|>"]
 
     def stream(self, prompt, *, max_tokens=96, temperature=0.3, seed=None, stop=None, repeat_penalty=1.15,
-               timing: Timing | None = None) -> Iterator[str]:
+               timing: Timing | None = None, json_schema=None) -> Iterator[str]:
         self.prompts.append(prompt)
         text = self.answers.pop(0) if self.answers else ""
         timing = timing if timing is not None else Timing()
         timing.ttft_ms = 1.0
-        for word in text.split(" "):
+        words = text.split(" ")
+        for i, word in enumerate(words):
             timing.tokens += 1
-            yield word + " "
+            yield word + (" " if i < len(words) - 1 else "")
 
 
 class FakeIndex:

@@ -61,3 +61,17 @@ def test_corrupt_model_is_a_clear_error(tmp_path):
     assert out.returncode == 4
     assert "could not be loaded" in json.loads(out.stdout)["error"]
     assert "Traceback" not in out.stderr
+
+
+def test_story_json_contract():
+    out = run("story", "--verse", "2.47", "--age", "7", "--interests", "cricket", "--name", "Ravi", "--lang", "en", "--json")
+    assert out.returncode == 0, out.stderr[-2000:]
+    story = json.loads(out.stdout)
+    for key in ("title", "verse", "moral", "scenes", "questions", "quiz", "reading_grade", "fallback_scenes"):
+        assert key in story
+    assert story["verse"] == "2.47" and 4 <= len(story["scenes"]) <= 8
+    assert set(story["scenes"][0]) >= {"narration", "picture", "characters", "mood"}
+    assert "Ravi" in " ".join(s["narration"] for s in story["scenes"])
+    assert "cricket" in " ".join(s["narration"] for s in story["scenes"])
+    bad = run("story", "--verse", "19.2", "--age", "7", "--json")
+    assert bad.returncode == 2 and "18 chapters" in json.loads(bad.stdout)["error"]
