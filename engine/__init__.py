@@ -96,6 +96,36 @@ class Studio:
 
         return StoryStore(self.db)
 
+    @property
+    def storyboards(self):
+        """Saved storyboards (:class:`engine.storyboard.StoryboardStore`)."""
+        from .storyboard import StoryboardStore
+
+        return StoryboardStore(self.db)
+
+    def render(self, board, out, stop_after: str = "video", progress=None, cancel=None):
+        """Render a storyboard to ``out`` (MP4, with the SRT beside it); see :mod:`engine.media.render`."""
+        from .media.render import RenderOptions, render_storyboard
+
+        return render_storyboard(board, RenderOptions(out=out, stop_after=stop_after, offline=self.settings.offline),
+                                 self.settings.assets_dir, self.settings.data_dir / "media", progress=progress,
+                                 cancel=cancel)
+
+    def picture(self, spec, size=(1280, 720)):
+        """Draw one storyboard picture (cached); returns its path."""
+        from .media.pictures import Illustrator, PictureRequest
+
+        req = PictureRequest(description=spec.description, setting=spec.setting, characters=spec.characters,
+                             mood=spec.mood, caption=spec.caption, width=size[0], height=size[1])
+        return Illustrator(self.settings.assets_dir).render(req, self.settings.data_dir / "media" / "pictures").path
+
+    def narrate(self, text: str, language: str = "en", voice: str = "auto"):
+        """Speak ``text`` into a cached WAV (:class:`engine.media.narration.NarrationResult`)."""
+        from .media.narration import NarrationRequest, narrate
+
+        return narrate(NarrationRequest(text=text, language=language, backend=voice),
+                       self.settings.data_dir / "media" / "narration", offline=self.settings.offline)
+
     def story_composer(self, use_model: bool = True):
         """The story composer (:class:`engine.story.StoryComposer`) with the chat model and the guard."""
         from .llm import get_runtime

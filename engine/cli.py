@@ -151,6 +151,56 @@ def cmd_story(args) -> int:
     return 0
 
 
+def cmd_render(args) -> int:
+    from pathlib import Path
+
+    from .errors import InvalidInput
+    from .media.render import RenderOptions, render_storyboard
+    from .story_models import Story
+    from .storyboard import from_story, load_storyboard
+
+    studio = open_studio()
+    src = Path(args.input)
+    if not src.is_file():
+        raise InvalidInput(f"No file at {src}. Give a story or storyboard JSON file.")
+    try:
+        data = json.loads(src.read_text(encoding="utf-8"))
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise InvalidInput(f"{src} is not a JSON file ({exc}).") from exc
+    if isinstance(data, dict) and "cards" not in data and "scenes" in data and "moral" in data:
+        try:
+            story = Story.model_validate(data) if "sanskrit" in data and "id" in data else _story_from_cli_json(studio, data)
+        except ValueError as exc:
+            raise InvalidInput(f"{src} looks like a story but does not fit the Story format ({exc}).") from exc
+        verse = studio.library.verse(story.verse)
+        recitation = studio.library.recitation(verse)
+        board = from_story(story, str(recitation) if recitation and args.recitation else None)
+    else:
+        board = load_storyboard(data)
+    out = Path(args.out)
+    result = render_storyboard(board, RenderOptions(out=out, offline=studio.settings.offline), studio.settings.assets_dir,
+                               studio.settings.data_dir / "media", progress=None if args.json else _progress)
+    summary = {"video": str(result.video), "srt": str(result.srt), "seconds": round(result.seconds, 1),
+               "duration_s": round(sum(result.durations), 1), "warnings": result.warnings}
+    print(json.dumps(summary, ensure_ascii=False) if args.json else
+          f"Wrote {result.video} and {result.srt} ({summary['duration_s']} s of video in {summary['seconds']} s)")
+    for w in result.warnings if not args.json else []:
+        print(f"warning: {w}", file=sys.stderr)
+    return 0
+
+
+def _story_from_cli_json(studio, data: dict):
+    """A Story from the `gita-tales story --json` shape (which leaves out the verse texts)."""
+    from .story_models import Scene, Story
+
+    verse = studio.library.verse(str(data["verse"]))
+    card = studio.library.card(verse)
+    return Story(title=data["title"], verse=verse.ref, sanskrit=verse.sanskrit, moral=data["moral"],
+                 kid_meaning=card.kid_meaning if card else "",
+                 scenes=[Scene(narration=s["narration"], picture=s.get("picture", ""), characters=s.get("characters", []),
+                               mood=s.get("mood", "calm")) for s in data["scenes"]])
+
+
 def _progress(fraction: float, message: str) -> None:
     print(f"\r[{fraction:4.0%}] {message}".ljust(60), end="" if fraction < 1 else "\n", file=sys.stderr, flush=True)
 
@@ -191,6 +241,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--no-model", action="store_true", help="write every scene from the plan (fast, no model)")
     p.add_argument("--json", action="store_true", help="print the Story JSON")
     p.set_defaults(func=cmd_story)
+
+    p = sub.add_parser("render", help="render a story or storyboard JSON to a video: gita-tales render story.json --out video.mp4")
+    p.add_argument("input", help="a Story JSON (as `gita-tales story --json` prints) or a storyboard JSON")
+    p.add_argument("--out", default="video.mp4", help="the MP4 to write; the SRT is written beside it")
+    p.add_argument("--no-recitation", dest="recitation", action="store_false",
+                   help="leave out the Sanskrit recitation card for a story")
+    p.add_argument("--json", action="store_true", help="print a JSON summary")
+    p.set_defaults(func=cmd_render)
 
     p = sub.add_parser("doctor", help="check the environment and say how to fix what is missing")
     p.add_argument("--json", action="store_true", help="print JSON")

@@ -98,3 +98,38 @@ def to_pdf(story: Story, fonts_dir: Path, pictures: list[Path | None] | None = N
     pdf.set_font("Noto", "", 9)
     pdf.multi_cell(width, 5, "Answers: " + "; ".join(f"{i}. {q.answer}" for i, q in enumerate(story.quiz, 1)))
     return bytes(pdf.output())
+
+
+def contact_sheet(title: str, cards: list, pictures: list[Path], fonts_dir: Path) -> bytes:
+    """The storyboard on paper: a grid of pictures with card numbers and the start of each narration."""
+    from fpdf import FPDF
+
+    fonts_dir = Path(fonts_dir)
+    pdf = FPDF(orientation="L", format="A4")
+    pdf.add_font("Noto", "", str(fonts_dir / "NotoSans-Regular.ttf"))
+    pdf.add_font("Noto", "B", str(fonts_dir / "NotoSans-Bold.ttf"))
+    pdf.add_font("Deva", "", str(fonts_dir / "NotoSansDevanagari-Regular.ttf"))
+    pdf.set_fallback_fonts(["Deva"])
+    pdf.set_text_shaping(True)
+    pdf.set_auto_page_break(False)
+    cols, rows = 3, 2
+    cell_w = (pdf.w - 20) / cols
+    cell_h = (pdf.h - 30) / rows
+    for i, (card, pic) in enumerate(zip(cards, pictures)):
+        if i % (cols * rows) == 0:
+            pdf.add_page()
+            pdf.set_font("Noto", "B", 14)
+            pdf.set_xy(10, 8)
+            pdf.cell(0, 8, f"{title} - storyboard")
+        col, row = i % cols, (i // cols) % rows
+        x, y = 10 + col * cell_w, 20 + row * cell_h
+        img_w = cell_w - 6
+        pdf.image(str(pic), x=x, y=y, w=img_w)
+        pdf.set_font("Noto", "B", 9)
+        pdf.set_xy(x, y + img_w * 9 / 16 + 1)
+        pdf.cell(img_w, 5, f"{i + 1}. {card.kind}" + (f" · {card.duration:.0f} s" if card.duration else ""))
+        pdf.set_font("Noto", "", 8)
+        pdf.set_xy(x, y + img_w * 9 / 16 + 6)
+        text = card.narration[:160] + ("…" if len(card.narration) > 160 else "")
+        pdf.multi_cell(img_w, 4, text)
+    return bytes(pdf.output())

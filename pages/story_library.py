@@ -25,7 +25,7 @@ for row in rows:
         a, b = st.columns([5, 3])
         a.markdown(f"**{'★ ' if row['favourite'] else ''}{row['title']}**  \n"
                    f"Verse {row['verse_ref']} · ages {row['age_band']} · {row['updated_at'][:10]}")
-        x1, x2, x3, x4 = b.columns(4)
+        x1, x2, x3, x4, x5 = b.columns(5)
         if x1.button("Open", key=f"open-{row['id']}"):
             st.switch_page(nav.STORY_COMPOSER, query_params={"story": row["id"]})
         if x2.button("Copy", key=f"dup-{row['id']}", help="Duplicate"):
@@ -34,7 +34,9 @@ for row in rows:
         if x3.button("☆" if not row["favourite"] else "★", key=f"fav-{row['id']}", help="Favourite"):
             store.set_favourite(row["id"], not row["favourite"])
             st.rerun()
-        if x4.button("🗑", key=f"del-{row['id']}", help="Delete"):
+        if x4.button("🎬", key=f"video-{row['id']}", help="Storyboard and video"):
+            st.switch_page(nav.STORYBOARD, query_params={"story": row["id"]})
+        if x5.button("🗑", key=f"del-{row['id']}", help="Delete"):
             st.session_state.confirm_story = row["id"]
         if st.session_state.get("confirm_story") == row["id"]:
             st.warning("Delete this story for good?")

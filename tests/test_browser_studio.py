@@ -56,3 +56,26 @@ def test_chat_in_the_browser(studio_url):
         page.wait_for_timeout(1500)
         assert "AI helper" in page.inner_text("body")
         page.screenshot(path=str(SCREENSHOTS / "chat.png"), full_page=True)
+
+
+def test_story_and_storyboard_screenshots(studio_url, studio):
+    from engine.story import StoryComposer
+    from engine.story_models import StoryRequest
+
+    story = StoryComposer(studio.library).compose(StoryRequest(verse="2.47", interests=["cricket"], name="Asha",
+                                                              length="medium"))
+    studio.stories.save(story)
+    with browser_page() as page:
+        page.goto(f"{studio_url}/story_composer?story={story.id}")
+        page.get_by_text("Write this scene again").first.wait_for(timeout=120_000)
+        page.wait_for_timeout(800)
+        page.screenshot(path=str(SCREENSHOTS / "story_composer.png"), full_page=False)
+        page.goto(f"{studio_url}/story_library")
+        page.get_by_text(story.title).first.wait_for(timeout=60_000)
+        page.wait_for_timeout(500)
+        page.screenshot(path=str(SCREENSHOTS / "story_library.png"), full_page=False)
+        page.goto(f"{studio_url}/storyboard?story={story.id}")
+        page.get_by_text("Render the video").first.wait_for(timeout=120_000)
+        page.wait_for_timeout(1500)
+        assert page.locator("img").count() >= len(story.scenes)
+        page.screenshot(path=str(SCREENSHOTS / "storyboard.png"), full_page=False)
