@@ -1,4 +1,4 @@
-"""Video speed: a 10-scene, about 60-second storyboard at 1280x720, rendered by Gita Tales and by a
+"""Video speed: a 10-scene, 60-second storyboard (6 s a card) at 1280x720, rendered by Gita Tales and by a
 plain ffmpeg render of the same pictures and sound (zoompan, same size, frame rate and x264 preset),
 side by side in one run; and the narration real-time factor.
 
@@ -36,7 +36,7 @@ LINES = [
 def main() -> None:
     studio = open_studio()
     work = Path(tempfile.mkdtemp(prefix="gita-bench-video-"))
-    cards = [Card(narration=t, picture=PictureSpec(description=t, characters=["Asha", "Sam"] if i % 3 else ["Grandma", "Asha"],
+    cards = [Card(narration=t, duration=6.0, picture=PictureSpec(description=t, characters=["Asha", "Sam"] if i % 3 else ["Grandma", "Asha"],
                                                    setting="the park", mood="happy")) for i, t in enumerate(LINES)]
     board = Storyboard(title="Bench", cards=cards)
 

@@ -13,6 +13,7 @@ import threading
 import time
 import wave
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor, as_completed
 from pathlib import Path
 from typing import Literal
 
@@ -30,6 +31,8 @@ from .video import Cancelled, _ffmpeg, join, render_segment, segment_key
 Stage = Literal["pictures", "narration", "subtitles", "video"]
 STAGES: tuple[Stage, ...] = ("pictures", "narration", "subtitles", "video")
 Progress = Callable[[float, str], None]
+#: segments rendered at once: numpy and the ffmpeg pipe release the GIL, so two keep 2 cores busy
+SEGMENT_WORKERS = 2
 
 
 class RenderOptions(BaseModel):
@@ -168,20 +171,23 @@ def render_storyboard(board: Storyboard, options: RenderOptions, assets_dir: Pat
         res.seconds = time.perf_counter() - start
         return res
 
-    # 4. video: one cached segment per card, then one join
-    segments = []
+    # 4. video: one cached segment per card, two at a time (Python draws frames while x264 encodes), then one join
+    segments, todo = [], []
     fonts = Path(assets_dir) / "fonts"
     for i, card in enumerate(board.cards):
-        check_cancel()
-        say(0.4 + 0.55 * i / n, f"Rendering scene {i + 1} of {n}")
         nxt = res.pictures[i + 1] if i + 1 < n and card.transition == "crossfade" else None
         cues = per_card[i] if board.subtitles_burned else []
         key = segment_key(res.pictures[i], nxt, res.durations[i], size, board.fps, cues, i, nxt is not None)
         seg = cache / "segments" / f"{key}.mp4"
-        if not seg.exists():
-            render_segment(res.pictures[i], nxt, res.durations[i], size, board.fps, cues, i, nxt is not None, seg, fonts,
-                           cancel)
         segments.append(seg)
+        if not seg.exists():
+            todo.append((res.pictures[i], nxt, res.durations[i], size, board.fps, cues, i, nxt is not None, seg, fonts, cancel))
+    done = 0
+    with ThreadPoolExecutor(max_workers=SEGMENT_WORKERS) as pool:
+        for future in as_completed([pool.submit(render_segment, *args) for args in todo]):
+            future.result()  # re-raises Cancelled or an ffmpeg failure
+            done += 1
+            say(0.4 + 0.55 * done / max(len(todo), 1), f"Rendered scene {done} of {len(todo)} that changed")
     say(0.97, "Putting the video together")
     res.video = join(segments, res.audio, options.out)
     res.stages.append("video")

@@ -49,6 +49,15 @@ def subtitle_strip(text: str, width: int, fonts_dir: Path) -> np.ndarray:
     return np.asarray(img)
 
 
+def _prepared(strip: np.ndarray) -> tuple[int, int, int, np.ndarray, np.ndarray]:
+    """A subtitle strip cut to its visible columns, with integer alpha ready for blending."""
+    cols = np.nonzero(strip[:, :, 3].max(axis=0))[0]
+    x0, x1 = (int(cols[0]), int(cols[-1]) + 1) if len(cols) else (0, 1)
+    part = strip[:, x0:x1].astype(np.uint16)
+    alpha = part[:, :, 3:4]
+    return x0, x1, strip.shape[0], 256 - alpha, part[:, :, :3] * alpha
+
+
 def segment_key(picture: Path, next_picture: Path | None, duration: float, size: tuple[int, int], fps: int,
                 cues: list[Cue], direction: int, crossfade: bool) -> str:
     h = hashlib.sha256(f"v{VIDEO_VERSION}|{size}|{fps}|{duration:.3f}|{direction}|{crossfade}".encode())
@@ -77,7 +86,7 @@ def render_segment(picture: Path, next_picture: Path | None, duration: float, si
     w, h = size
     src = _load(picture, size)
     nxt = _load(next_picture, size) if (next_picture and crossfade) else None
-    strips = [(c, subtitle_strip(c.text, w, fonts_dir)) for c in cues]
+    strips = [(c, _prepared(subtitle_strip(c.text, w, fonts_dir))) for c in cues]
     dx, dy = [(1, 0.5), (-1, 0.5), (0.5, 1), (0.5, -1)][direction % 4]
 
     def window(arr: np.ndarray, t: float, d: float) -> np.ndarray:
@@ -95,14 +104,12 @@ def render_segment(picture: Path, next_picture: Path | None, duration: float, si
         if nxt is not None and t > fade_at:
             a = (t - fade_at) / CROSSFADE_S
             img = (img.astype(np.float32) * (1 - a) + window(nxt, 0.0, 1.0).astype(np.float32) * a).astype(np.uint8)
-        for cue, strip in strips:
+        for cue, (x0, x1, sh, inv_alpha, premul) in strips:
             if cue.start <= t < cue.end:
                 img = np.array(img, copy=True)
-                sh = strip.shape[0]
                 y0 = h - sh - int(h * 0.04)
-                region = img[y0:y0 + sh].astype(np.float32)
-                alpha = strip[:, :, 3:4].astype(np.float32) / 255.0
-                img[y0:y0 + sh] = (region * (1 - alpha) + strip[:, :, :3] * alpha).astype(np.uint8)
+                region = img[y0:y0 + sh, x0:x1].astype(np.uint16)
+                img[y0:y0 + sh, x0:x1] = ((region * inv_alpha + premul) >> 8).astype(np.uint8)
                 break
         return img
 
