@@ -1,0 +1,1 @@
+"""GitaGPT training: the dataset builder now; training, evaluation and export follow (issue: training)."""
