@@ -31,7 +31,7 @@ from .companion import reading_grade
 from .errors import InvalidInput
 from .library import VerseLibrary
 from .models import Verse
-from .quality import has_loop, jaccard, repeated_ngram_rate, sentences, words
+from .quality import has_loop, jaccard, ngrams, repeated_ngram_rate, sentences, words
 from .story_models import GRADE_LIMITS, SCENES_FOR_LENGTH, QuizItem, Scene, Story, StoryRequest
 
 MAX_ATTEMPTS = 2
@@ -243,7 +243,7 @@ class StoryComposer:
             problems.append("repeats itself")
         if plan.name.lower() not in narration.lower():
             problems.append("the child is missing")
-        if role == "opening" and plan.interest.lower() not in narration.lower() and plan.obj.lower() not in narration.lower():
+        if role == "opening" and plan.interest.lower() not in narration.lower():
             problems.append("the interest is missing")
         if n_words and reading_grade(narration) > GRADE_LIMITS[request.age_band]:
             problems.append("too hard to read for the age band")
@@ -258,7 +258,10 @@ class StoryComposer:
             problems.append("too few sentences")
         if STORY_META.search(narration):
             problems.append("talks about the story instead of telling it")
-        if any(jaccard(narration, b.narration) > 0.5 for b in before):
+        earlier = set(ngrams(words(" ".join(b.narration for b in before)), 4))
+        mine = ngrams(words(narration), 4)
+        if any(jaccard(narration, b.narration) > 0.5 for b in before) or \
+                (mine and sum(g in earlier for g in mine) / len(mine) > 0.2):
             problems.append("repeats an earlier scene")
         if self.guard is not None and self.guard.check_output(narration).action != "answer":
             problems.append("unsafe")

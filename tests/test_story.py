@@ -149,3 +149,9 @@ def test_online_translation_with_the_network_replaced(composer, monkeypatch):
     c.translator = offline
     story = c.compose(StoryRequest(verse="2.47", language="hi"))
     assert story.language == "en" and "internet" in story.translation_note
+
+
+@pytest.mark.parametrize("interest", ["space", "drawing", "animals", "dance", "kite flying"])
+def test_the_interest_is_in_every_story(composer, interest):
+    story = composer().compose(StoryRequest(verse="6.5", age_band="7-9", interests=[interest]))
+    assert interest in story.text().lower()
