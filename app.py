@@ -127,10 +127,15 @@ def story_ui(feeling: str, age: str, interest: str):
     try:
         text, story = make_story(feeling, age, interest)
     except engine.GitaError as exc:
-        return str(exc), None, ""
+        return str(exc), [], None, ""
+    from engine.storyboard import PictureSpec
+
+    pictures = [(str(studio.picture(PictureSpec(description=s.picture, setting=s.setting, characters=s.characters,
+                                                mood=s.mood), (640, 360))), f"Scene {i + 1}")
+                for i, s in enumerate(story.scenes)]
     audio = narrate(NarrationRequest(text=" ".join(s.narration for s in story.scenes)),
                     studio.settings.data_dir / "media" / "narration")
-    return text, str(audio.path), verse_card_html(story.verse)
+    return text, pictures, str(audio.path), verse_card_html(story.verse)
 
 
 def build_app() -> gr.Blocks:
@@ -161,10 +166,11 @@ def build_app() -> gr.Blocks:
             story_age = gr.Radio(["4-6", "7-9", "10-12"], value="7-9", label="Age")
             interest = gr.Radio(list(INTERESTS), value="🐶 Animals", label="What do you love?")
             tell = gr.Button("📖 Tell me a story!", variant="primary", size="lg")
-            story_text = gr.Markdown()
             story_audio = gr.Audio(label="Listen to the story", interactive=False)
+            story_pictures = gr.Gallery(label="Pictures", columns=4, height=220)
+            story_text = gr.Markdown()
             story_card = gr.HTML()
-            tell.click(story_ui, [feeling, story_age, interest], [story_text, story_audio, story_card],
+            tell.click(story_ui, [feeling, story_age, interest], [story_text, story_pictures, story_audio, story_card],
                        api_visibility="private")
         with gr.Tab("🌞 Verse of the day"):
             gr.HTML(verse_card_html(votd.ref))

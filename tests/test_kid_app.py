@@ -45,3 +45,11 @@ def test_chat_in_the_browser(app_url):
         assert "In the Bhagavad Gita, verse" in page.inner_text("body")
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(SCREENSHOTS / "kid_app.png"), full_page=True)
+
+
+def test_story_time_gives_pictures_and_narration(studio):
+    import app
+
+    text, pictures, audio, card = app.story_ui("🐾 Animals", "4-6", "🐶 Animals")
+    assert text.startswith("## ") and len(pictures) >= 4 and all(p.endswith(".png") for p, _ in pictures)
+    assert audio.endswith(".wav") and "Bhagavad Gita" in card
