@@ -64,7 +64,7 @@ def main() -> None:
     prompt, _ = ours.format_chat(PROMPT_MESSAGES)
     plain_rates, our_rates = [], []
     for _ in range(args.rounds):
-        first, n, start = None, 0, time.perf_counter()
+        first, n = None, 0
         for _chunk in plain.create_completion(prompt, max_tokens=args.tokens, temperature=0.0, repeat_penalty=1.15,
                                               stream=True, seed=s.seed):
             n += 1

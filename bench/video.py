@@ -14,7 +14,7 @@ import time
 from pathlib import Path
 
 from engine import open_studio
-from engine.media.narration import NarrationRequest, narrate, wav_seconds
+from engine.media.narration import NarrationRequest, narrate
 from engine.media.render import RenderOptions, render_storyboard
 from engine.media.video import PRESET, _ffmpeg
 from engine.storyboard import Card, PictureSpec, Storyboard
@@ -51,7 +51,7 @@ def main() -> None:
                             work / "cache")
     duration = sum(pre.durations)
     t = time.perf_counter()
-    ours = render_storyboard(board, RenderOptions(out=work / "ours.mp4"), studio.settings.assets_dir, work / "cache")
+    render_storyboard(board, RenderOptions(out=work / "ours.mp4"), studio.settings.assets_dir, work / "cache")
     ours_s = time.perf_counter() - t
 
     t = time.perf_counter()

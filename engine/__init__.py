@@ -115,8 +115,7 @@ class Studio:
         """Draw one storyboard picture (cached); returns its path."""
         from .media.pictures import Illustrator, PictureRequest
 
-        req = PictureRequest(description=spec.description, setting=spec.setting, characters=spec.characters,
-                             mood=spec.mood, caption=spec.caption, width=size[0], height=size[1])
+        req = PictureRequest(**spec.model_dump(), width=size[0], height=size[1])
         return Illustrator(self.settings.assets_dir).render(req, self.settings.data_dir / "media" / "pictures").path
 
     def narrate(self, text: str, language: str = "en", voice: str = "auto"):

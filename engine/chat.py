@@ -65,10 +65,10 @@ SYSTEM_PROMPT = ("You are a gentle, warm friend of a child. Reply in {n} short, 
                  "Use {words}. Do not ask questions.")
 
 _GREETING = re.compile(r"^\s*(hi+|hey+|hello+|namaste|namaskar|hii+|yo|good (morning|evening|night)|"
-                       r"radhe radhe|jai shri krishna|hare krishna)\b[\s!.?🙂😊🙏]*$", re.I)
+                       r"radhe radhe|jai shri krishna|hare krishna)\b[\s!.?🙂😊🙏]*$", re.IGNORECASE)
 _IDENTITY = re.compile(r"\b(who (r|are) (u|you)|what are you|are you (real|krishna|a robot|human|a person|god)|"
-                       r"tum kaun ho|aap kaun ho|what can you do|your name)\b", re.I)
-_THANKS = re.compile(r"^\s*(thanks?|thank you|thx|ty|dhanyavaad|shukriya|ok(ay)?|cool|nice|bye)\b[\s!.🙂😊🙏]*$", re.I)
+                       r"tum kaun ho|aap kaun ho|what can you do|your name)\b", re.IGNORECASE)
+_THANKS = re.compile(r"^\s*(thanks?|thank you|thx|ty|dhanyavaad|shukriya|ok(ay)?|cool|nice|bye)\b[\s!.🙂😊🙏]*$", re.IGNORECASE)
 
 
 @dataclass

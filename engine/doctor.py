@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import shutil
-import socket
 from pathlib import Path
 
 from pydantic import BaseModel
 
 from .errors import ModelError
+from .net import reachable
 from .resources import embedder_path, piper_voice_path, resolve_model_path
 from .settings import Settings
 
@@ -34,11 +34,7 @@ def _ffmpeg() -> str | None:
 
 
 def network_reachable(timeout: float = 2.0) -> bool:
-    try:
-        with socket.create_connection(NETWORK_PROBE, timeout=timeout):
-            return True
-    except OSError:
-        return False
+    return reachable(NETWORK_PROBE, timeout)
 
 
 def run_doctor(settings: Settings) -> dict:

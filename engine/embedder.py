@@ -35,7 +35,7 @@ class Embedder:
 
         try:
             self.model = SentenceTransformer(str(path), device="cpu")
-        except Exception as exc:  # noqa: BLE001 - any load failure means a damaged install
+        except Exception as exc:
             raise ModelError(f"The sentence embedder at {path} could not be loaded ({exc}). Run `make setup` again.") from exc
         self._lock = threading.Lock()
 

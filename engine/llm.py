@@ -52,6 +52,7 @@ class LlamaRuntime:
                              "It may be damaged or not a llama.cpp model: choose another GGUF file.") from exc
         self.lock = threading.Lock()
         self.n_ctx = n_ctx
+        self._grammars: dict[str, object] = {}  # compiled JSON-schema grammars, by schema
 
     def format_chat(self, messages: list[dict], assistant_prefix: str = "") -> tuple[str, list[str]]:
         """The prompt for ``messages`` in the model's own chat template, and its stop strings.
@@ -106,8 +107,6 @@ class LlamaRuntime:
                 pieces.close()
                 timing.total_ms = (time.perf_counter() - start) * 1000
 
-
-    _grammars: dict[str, object] = {}
 
     def _grammar(self, schema: dict):
         import json

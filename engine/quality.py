@@ -20,7 +20,7 @@ META_PATTERNS = re.compile(
     r"\b(the child|as an ai|language model|system prompt|instructions?|assistant|teacher talking|"
     r"i'?m not a|my name is|smollm|hugging ?face|the user|the question|the answer to|facts given|"
     r"sorry for your loss|beautiful example|chosen by the gods|lesson to share|the lesson)\b",
-    re.I,
+    re.IGNORECASE,
 )
 
 

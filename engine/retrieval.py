@@ -41,7 +41,7 @@ BATTLE_PENALTY = 0.7
 STORY_WORDS = re.compile(
     r"\b(arjun\w*|krishna|kishan|kanha|sanjay\w*|dhritarashtra|duryodhan\w*|bhishma|drona\w*|bhima|pandav\w*|"
     r"kaurav\w*|kuru\w*|war|wars|battle|battlefield|fight\w*|army|armies|chariot|conch\w*|weapon\w*|bow|arrows?|"
-    r"yudh\w*|ladai|kill\w*|gita|geeta|story|form|vishwaroop\w*)\b", re.I)
+    r"yudh\w*|ladai|kill\w*|gita|geeta|story|form|vishwaroop\w*)\b", re.IGNORECASE)
 DENSE_CANDIDATES = 120
 MAX_QUERY_CHARS = 2000
 Progress = Callable[[float, str], None]
@@ -113,14 +113,14 @@ class _BundledEmbedding:
     def __init__(self, embedder: Embedder):
         self.embedder = embedder
 
-    def __call__(self, input):  # noqa: A002 - chromadb's protocol names it so
+    def __call__(self, input):
         return [row for row in self.embedder.embed(list(input))]
 
     @staticmethod
     def name() -> str:
         return "gita-tales-minilm"
 
-    def embed_query(self, input):  # noqa: A002
+    def embed_query(self, input):
         return self(input)
 
     def is_legacy(self) -> bool:

@@ -100,7 +100,7 @@ class Rules:
 
 def load_rules(assets_dir: Path) -> Rules:
     data = yaml.safe_load((Path(assets_dir) / "data" / "safety" / "rules.yaml").read_text(encoding="utf-8"))
-    compile_all = lambda table: {c: [re.compile(p, re.I) for p in ps] for c, ps in (table or {}).items()}  # noqa: E731
+    compile_all = lambda table: {c: [re.compile(p, re.IGNORECASE) for p in ps] for c, ps in (table or {}).items()}
     return Rules(compile_all(data.get("redirect_adult")), compile_all(data.get("refuse")))
 
 
@@ -234,7 +234,7 @@ class SafetyGuard:
         """The kind reply for ``refuse`` or ``redirect_adult`` (one variant, stable per message)."""
         lang = lang if lang in ("en", "hi") else "en"
         m = self.messages
-        pick = lambda options: options[int(hashlib.sha256(key.encode()).hexdigest(), 16) % len(options)]  # noqa: E731
+        pick = lambda options: options[int(hashlib.sha256(key.encode()).hexdigest(), 16) % len(options)]
         if action == "redirect_adult":
             lines = [pick(m["redirect_adult"][lang]), m["tell_adult"][lang]]
             lines += [m["helpline"][lang].format(**self.helplines[c]) for c in self.countries]
@@ -249,8 +249,8 @@ class SafetyGuard:
 _MASKS = [
     (re.compile(r"\b[\w.+-]+@[\w-]+\.[\w.]+\b"), "[email hidden]"),
     (re.compile(r"(?<!\d)(\+?\d[\d\s().-]{8,}\d)(?!\d)"), "[number hidden]"),
-    (re.compile(r"\b(flat|house|apartment|apt|plot|room)\s*(no\.?|number|#)?\s*\d+[a-z]?\b", re.I), "[address hidden]"),
-    (re.compile(r"\b\d+[a-z]?\s*,?\s+[A-Za-z]+(\s+[A-Za-z]+)?\s+(street|st\.?|road|rd\.?|lane|nagar|colony|marg|avenue|ave)\b", re.I), "[address hidden]"),
+    (re.compile(r"\b(flat|house|apartment|apt|plot|room)\s*(no\.?|number|#)?\s*\d+[a-z]?\b", re.IGNORECASE), "[address hidden]"),
+    (re.compile(r"\b\d+[a-z]?\s*,?\s+[A-Za-z]+(\s+[A-Za-z]+)?\s+(street|st\.?|road|rd\.?|lane|nagar|colony|marg|avenue|ave)\b", re.IGNORECASE), "[address hidden]"),
     (re.compile(r"@\w{3,}"), "[handle hidden]"),
 ]
 

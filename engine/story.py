@@ -36,7 +36,7 @@ from .story_models import GRADE_LIMITS, SCENES_FOR_LENGTH, QuizItem, Scene, Stor
 
 MAX_ATTEMPTS = 2
 STORY_META = re.compile(r"[\[\]{}<>]|\.\.\.|…|\b(this story|the story|the child|a child who|story so far|characters?:|"
-                        r"narration|json|picture:|scene)\b", re.I)
+                        r"narration|json|picture:|scene)\b", re.IGNORECASE)
 SCENE_WORDS = {"4-6": (12, 60), "7-9": (18, 90), "10-12": (25, 120)}
 ROLES = {4: ["opening", "problem", "verse", "resolution"],
          6: ["opening", "problem", "struggle", "verse", "turn", "resolution"]}
@@ -291,7 +291,7 @@ class StoryComposer:
                      choices=_shuffle(rng, [plan.activity, *[self.templates['interests'][o]['activity'] for o in rng.sample(others, 2)]])),
             QuizItem(question=f"Who told {plan.name} about the Bhagavad Gita?", answer=plan.elder,
                      choices=_shuffle(rng, [plan.elder, plan.friend, "a robot"])),
-            QuizItem(question=f"Which verse of the Gita is in the story?", answer=verse.ref,
+            QuizItem(question="Which verse of the Gita is in the story?", answer=verse.ref,
                      choices=_shuffle(rng, [verse.ref, *self._other_refs(verse, rng)])),
         ]
         return Story(

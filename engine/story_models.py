@@ -90,7 +90,7 @@ class Story(BaseModel):
     themes: list[str] = Field(default_factory=list)
     request: StoryRequest | None = None
     favourite: bool = False
-    created_at: str = Field(default_factory=lambda: dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"))
+    created_at: str = Field(default_factory=lambda: dt.datetime.now(dt.UTC).strftime("%Y-%m-%dT%H:%M:%SZ"))
 
     def text(self) -> str:
         return "\n\n".join(s.narration for s in self.scenes)

@@ -7,12 +7,12 @@ The online code is real; tests replace the network call. Nothing is sent anywher
 from __future__ import annotations
 
 import asyncio
-import socket
 from typing import Protocol
 
 from tenacity import retry, stop_after_attempt, wait_exponential
 
 from .errors import GitaError
+from .net import reachable
 
 GOOGLE_HOST = ("translate.googleapis.com", 443)
 
@@ -25,14 +25,6 @@ class Translator(Protocol):
     name: str
 
     def translate(self, texts: list[str], target: str) -> list[str]: ...
-
-
-def reachable(host: tuple[str, int], timeout: float = 2.0) -> bool:
-    try:
-        with socket.create_connection(host, timeout=timeout):
-            return True
-    except OSError:
-        return False
 
 
 class GoogleTranslator:
@@ -48,7 +40,7 @@ class GoogleTranslator:
             raise TranslationUnavailable("Hindi translation needs the internet, which is not reachable right now.")
         try:
             return self._call(texts, target)
-        except Exception as exc:  # noqa: BLE001 - any failure of the online service means: fall back
+        except Exception as exc:
             raise TranslationUnavailable(f"The online translator did not answer ({type(exc).__name__}).") from exc
 
     @retry(stop=stop_after_attempt(3), wait=wait_exponential(multiplier=0.5, max=4), reraise=True)

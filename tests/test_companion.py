@@ -3,9 +3,18 @@
 import json
 
 import pytest
+from pydantic import ValidationError
 
-from engine.companion import (MAX_READING_GRADE, CompanionCard, check_cards, companion_dir, devanagari_share,
-                              load_themes, read_card_file, reading_grade)
+from engine.companion import (
+    MAX_READING_GRADE,
+    CompanionCard,
+    check_cards,
+    companion_dir,
+    devanagari_share,
+    load_themes,
+    read_card_file,
+    reading_grade,
+)
 
 
 @pytest.fixture(scope="module")
@@ -51,7 +60,7 @@ def test_schema_rejects_bad_cards():
     for change in ({"kid_meaning": "word " * 46}, {"big_idea": "one two three four five six seven eight nine ten eleven twelve thirteen"},
                    {"kid_meaning_hi": "This is English"}, {"themes": []}, {"kid_questions": ["only one"]},
                    {"ref": "2-47"}, {"speaker": "Duryodhana"}, {"story_seed": "One. Two. Three."}, {"extra": 1}):
-        with pytest.raises(Exception):
+        with pytest.raises(ValidationError):
             CompanionCard.model_validate({**good, **change})
 
 

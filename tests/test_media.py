@@ -3,7 +3,6 @@
 import json
 import threading
 import wave
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -20,7 +19,15 @@ from engine.media.video import Cancelled
 from engine.storage import Database
 from engine.story import StoryComposer
 from engine.story_models import StoryRequest
-from engine.storyboard import SCHEMA_VERSION, Card, PictureSpec, Storyboard, StoryboardStore, from_story, load_storyboard
+from engine.storyboard import (
+    SCHEMA_VERSION,
+    Card,
+    PictureSpec,
+    Storyboard,
+    StoryboardStore,
+    from_story,
+    load_storyboard,
+)
 
 
 @pytest.fixture(scope="module")
@@ -143,8 +150,9 @@ def test_render_stops_after_any_stage(studio, tmp_path):
 
 @pytest.mark.slow
 def test_full_render_with_warnings_cache_and_cancel(studio, tmp_path):
-    import imageio_ffmpeg
     import subprocess
+
+    import imageio_ffmpeg
 
     board = _board(3)
     board.cards[0].picture_path = str(tmp_path / "missing.png")  # a failed upload becomes a warning

@@ -5,8 +5,15 @@ import base64
 import numpy as np
 import pytest
 
-from engine.safety import (CATEGORY_ACTION, CRISIS, SafetyGuard, _train_hash, decoded_variants, mask_personal_data,
-                           read_safety_set)
+from engine.safety import (
+    CATEGORY_ACTION,
+    CRISIS,
+    SafetyGuard,
+    _train_hash,
+    decoded_variants,
+    mask_personal_data,
+    read_safety_set,
+)
 
 
 @pytest.fixture(scope="module")

@@ -19,10 +19,9 @@ def test_database_is_created_migrated_and_in_wal_mode(tmp_path):
 
 def test_transaction_rolls_back_on_error(tmp_path):
     db = Database(tmp_path / "x.sqlite3")
-    with pytest.raises(RuntimeError):
-        with db.transaction() as conn:
-            conn.execute("INSERT INTO chats(id, title) VALUES ('a', 'first')")
-            raise RuntimeError("crash in the middle")
+    with pytest.raises(RuntimeError), db.transaction() as conn:
+        conn.execute("INSERT INTO chats(id, title) VALUES ('a', 'first')")
+        raise RuntimeError("crash in the middle")
     with db.connect() as conn:
         assert conn.execute("SELECT count(*) FROM chats").fetchone()[0] == 0
     with db.transaction() as conn:

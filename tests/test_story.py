@@ -6,8 +6,8 @@ import pytest
 
 from engine import InvalidInput
 from engine.export import to_json, to_markdown, to_pdf
-from engine.stories_store import StoryStore
 from engine.storage import Database
+from engine.stories_store import StoryStore
 from engine.story import StoryComposer
 from engine.story_models import GRADE_LIMITS, Story, StoryRequest, age_to_band
 from engine.translate import GoogleTranslator, TranslationUnavailable

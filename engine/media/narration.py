@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import hashlib
 import shutil
-import socket
 import subprocess
 import threading
 import wave
@@ -21,6 +20,7 @@ from typing import Literal
 from pydantic import BaseModel, Field
 
 from ..errors import GitaError, ModelError
+from ..net import reachable
 from ..resources import piper_voice_path
 
 Language = Literal["en", "hi", "sa"]
@@ -80,11 +80,7 @@ def speak_espeak(text: str, out: Path, language: str, speed: float = 1.0) -> Non
 
 
 def edge_reachable(timeout: float = 2.0) -> bool:
-    try:
-        with socket.create_connection(EDGE_HOST, timeout=timeout):
-            return True
-    except OSError:
-        return False
+    return reachable(EDGE_HOST, timeout)
 
 
 def speak_edge(text: str, out: Path, language: str, speed: float = 1.0) -> None:

@@ -19,15 +19,14 @@ import yaml
 from PIL import Image, ImageDraw, ImageFont
 from pydantic import BaseModel, Field
 
+from ..storyboard import PictureSpec
+
 ART_VERSION = 1  # bump when the drawing changes, so cached pictures are redrawn
 
 
-class PictureRequest(BaseModel):
-    description: str = ""
-    setting: str = ""
-    characters: list[str] = Field(default_factory=list)
-    mood: str = "calm"
-    caption: str = ""
+class PictureRequest(PictureSpec):
+    """What to draw (a storyboard card's picture) and how big."""
+
     width: int = Field(1280, ge=160, le=3840)
     height: int = Field(720, ge=160, le=3840)
 

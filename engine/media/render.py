@@ -100,9 +100,7 @@ def render_storyboard(board: Storyboard, options: RenderOptions, assets_dir: Pat
             continue
         if card.picture_path:
             res.warnings.append(f"Card {i + 1}: the uploaded picture {card.picture_path} is missing; a drawn one is used.")
-        spec = card.picture
-        req = PictureRequest(description=spec.description, setting=spec.setting, characters=spec.characters, mood=spec.mood,
-                             caption=spec.caption, width=size[0], height=size[1])
+        req = PictureRequest(**card.picture.model_dump(), width=size[0], height=size[1])
         res.pictures.append(illustrator.render(req, cache / "pictures").path)
     res.stages.append("pictures")
     if options.stop_after == "pictures":
