@@ -75,3 +75,27 @@ def test_story_json_contract():
     assert "cricket" in " ".join(s["narration"] for s in story["scenes"])
     bad = run("story", "--verse", "19.2", "--age", "7", "--json")
     assert bad.returncode == 2 and "18 chapters" in json.loads(bad.stdout)["error"]
+
+
+def test_two_chats_at_once_do_not_crash(studio):
+    """Two browser tabs asking at the same moment share one model behind its lock."""
+    import threading
+
+    chat = studio.chat_engine()
+    results, errors = {}, []
+
+    def ask(name, question):
+        try:
+            turn = chat.ask(question)
+            results[name] = (turn.text(), turn.result.citations)
+        except Exception as exc:  # noqa: BLE001 - any failure is the test failing
+            errors.append(exc)
+
+    threads = [threading.Thread(target=ask, args=(n, q)) for n, q in
+               (("a", "I am scared of my exam tomorrow"), ("b", "My friend won't share her crayons"))]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=300)
+    assert not errors and set(results) == {"a", "b"}
+    assert all(text and cites for text, cites in results.values())
