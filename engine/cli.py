@@ -201,6 +201,25 @@ def _story_from_cli_json(studio, data: dict):
                                mood=s.get("mood", "calm")) for s in data["scenes"]])
 
 
+def cmd_train(args) -> int:
+    from pathlib import Path
+
+    from .training.config import resolve
+    from .training.worker import run
+
+    config = resolve(args.preset, out_dir=Path(args.out), max_steps=args.steps)
+    summary = run(config)
+    if summary.get("stopped"):
+        print(json.dumps(summary))
+        return 1
+    keys = ("gguf", "val_loss_base", "val_loss_tuned", "tokens_per_s", "seconds")
+    line = {k: summary[k] for k in keys} | {k: v for k, v in summary.items() if k not in keys and k != "answers"}
+    if not args.json:
+        print(json.dumps(summary.get("answers", {}), indent=2))
+    print(json.dumps(line))
+    return 0
+
+
 def _progress(fraction: float, message: str) -> None:
     print(f"\r[{fraction:4.0%}] {message}".ljust(60), end="" if fraction < 1 else "\n", file=sys.stderr, flush=True)
 
@@ -249,6 +268,13 @@ def build_parser() -> argparse.ArgumentParser:
                    help="leave out the Sanskrit recitation card for a story")
     p.add_argument("--json", action="store_true", help="print a JSON summary")
     p.set_defaults(func=cmd_render)
+
+    p = sub.add_parser("train", help="build data, fine-tune GitaGPT, evaluate, export and quantize")
+    p.add_argument("--preset", default="smoke", help="smoke (under 5 minutes on CPU), standard (about an hour), gpu")
+    p.add_argument("--out", default="runs/gitagpt", help="the run folder (resumes if a checkpoint is there)")
+    p.add_argument("--steps", type=int, default=None, help="override the preset's number of steps")
+    p.add_argument("--json", action="store_true", help="print only the JSON summary line")
+    p.set_defaults(func=cmd_train)
 
     p = sub.add_parser("doctor", help="check the environment and say how to fix what is missing")
     p.add_argument("--json", action="store_true", help="print JSON")

@@ -36,7 +36,8 @@ def commit(board: Storyboard, record: bool = True) -> None:
 stories = studio.stories.list()
 c1, c2 = st.columns([3, 2])
 choice = c1.selectbox("Make a storyboard from a saved story", [""] + [s["id"] for s in stories],
-                      format_func=lambda i: next((f"{s['title']} ({s['verse_ref']})" for s in stories if s["id"] == i), "—"))
+                      format_func=lambda i: next((f"{s['title']} ({s['verse_ref']}, ages {s['age_band']}, "
+                                                  f"{s['updated_at'][:10]} #{s['id'][:4]})" for s in stories if s["id"] == i), "—"))
 with_recitation = c1.checkbox("Add the Sanskrit recitation where it is bundled", value=True)
 linked = st.query_params.get("story")  # the story library links here with ?story=ID
 if linked and st.session_state.get("board_story") != linked:

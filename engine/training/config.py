@@ -1,0 +1,63 @@
+"""Training configuration: every hyper-parameter described and bounded; presets by name.
+
+The resolved config is saved with every checkpoint, so a run can be rebuilt and resumed.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, Field
+
+from ..errors import InvalidInput
+
+
+class TrainConfig(BaseModel):
+    preset: str = Field("smoke", description="The preset this config started from.")
+    out_dir: Path = Field(Path("runs/gitagpt"), description="Folder for data, checkpoints, logs and exports.")
+    base_model: Path | None = Field(None, description="Base GGUF or Hugging Face folder; empty means the bundled SmolLM2.")
+    max_steps: int = Field(30, ge=1, le=100_000, description="Optimizer steps to train.")
+    batch_size: int = Field(4, ge=1, le=256, description="Examples per forward pass.")
+    grad_accum: int = Field(1, ge=1, le=64, description="Forward passes per optimizer step.")
+    max_len: int = Field(256, ge=32, le=4096, description="Longest example in tokens (longer ones are cut).")
+    lr: float = Field(3e-4, gt=0, le=1e-2, description="Peak learning rate of the LoRA weights.")
+    warmup_steps: int = Field(5, ge=0, le=10_000, description="Linear warm-up steps before the cosine decay.")
+    lora_r: int = Field(16, ge=1, le=256, description="LoRA rank.")
+    lora_alpha: int = Field(32, ge=1, le=512, description="LoRA scaling numerator (scale = alpha / r).")
+    lora_dropout: float = Field(0.05, ge=0.0, le=0.5, description="Dropout on the LoRA path.")
+    target_modules: list[str] = Field(default_factory=lambda: ["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj",
+                                                               "up_proj", "down_proj"],
+                                      description="Linear layers that get LoRA adapters.")
+    val_examples: int = Field(48, ge=4, le=10_000, description="Validation examples used for the loss.")
+    eval_every: int = Field(10, ge=1, le=10_000, description="Steps between validation losses.")
+    save_every: int = Field(50, ge=1, le=100_000, description="Steps between checkpoints.")
+    gen_eval_questions: int = Field(12, ge=0, le=1000, description="Held-out kid questions asked after training.")
+    quantize: list[Literal["Q8_0", "Q4_K_M"]] = Field(default_factory=lambda: ["Q8_0", "Q4_K_M"],
+                                                      description="Quantized GGUF files to write.")
+    device: Literal["cpu", "cuda"] = Field("cpu", description="Where to train.")
+    threads: int = Field(2, ge=1, le=256, description="CPU threads for torch.")
+    seed: int = Field(7, ge=0, le=2**31 - 1, description="Random seed.")
+
+    @property
+    def run_dir(self) -> Path:
+        return Path(self.out_dir)
+
+
+PRESETS: dict[str, dict] = {
+    # finishes in under 5 minutes on 2 CPU cores: for tests and demos
+    "smoke": {"max_steps": 24, "batch_size": 4, "max_len": 192, "lora_r": 8, "lora_alpha": 16, "val_examples": 24,
+              "eval_every": 12, "gen_eval_questions": 8, "quantize": ["Q8_0"]},
+    # about an hour on 2 CPU cores
+    "standard": {"max_steps": 700, "batch_size": 8, "grad_accum": 2, "max_len": 256, "val_examples": 128,
+                 "eval_every": 50, "save_every": 100, "gen_eval_questions": 60},
+    # when CUDA is present
+    "gpu": {"max_steps": 2000, "batch_size": 32, "grad_accum": 1, "max_len": 384, "lr": 2e-4, "val_examples": 599,
+            "eval_every": 100, "save_every": 250, "gen_eval_questions": 200, "device": "cuda", "threads": 8},
+}
+
+
+def resolve(preset: str, **overrides) -> TrainConfig:
+    if preset not in PRESETS:
+        raise InvalidInput(f"Unknown preset {preset!r}; choose one of: {', '.join(PRESETS)}.")
+    return TrainConfig(preset=preset, **{**PRESETS[preset], **{k: v for k, v in overrides.items() if v is not None}})

@@ -1,0 +1,74 @@
+"""GitaGPT training: configs, the GGUF name mapping, and a real smoke run with stop and resume (slow)."""
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+import time
+
+import numpy as np
+import pytest
+
+from engine import InvalidInput
+from engine.training.config import PRESETS, TrainConfig, resolve
+from engine.training.export import hf_name, permute
+from engine.training.worker import STOP_FILE, read_log
+
+
+def test_presets_and_bounds(tmp_path):
+    for name in PRESETS:
+        cfg = resolve(name, out_dir=tmp_path)
+        assert cfg.preset == name and cfg.run_dir == tmp_path
+    assert resolve("smoke").max_steps < resolve("standard").max_steps
+    assert resolve("gpu").device == "cuda"
+    with pytest.raises(InvalidInput, match="Unknown preset"):
+        resolve("huge")
+    with pytest.raises(ValueError):
+        TrainConfig(lr=1.0)
+    for name, field in TrainConfig.model_fields.items():
+        assert field.description, name
+
+
+def test_gguf_names_and_permutation():
+    assert hf_name("blk.3.attn_q.weight") == "model.layers.3.self_attn.q_proj.weight"
+    assert hf_name("token_embd.weight") == "model.embed_tokens.weight"
+    w = np.arange(8 * 3).reshape(8, 3).astype(np.float32)
+    p = permute(w, 2)
+    assert p.shape == w.shape and not np.array_equal(p, w)
+    assert sorted(p.ravel().tolist()) == sorted(w.ravel().tolist())  # a reordering of rows, nothing lost
+
+
+@pytest.mark.slow
+def test_smoke_training_stop_resume_export(tmp_path):
+    exe = shutil.which("gita-tales", path=os.path.dirname(sys.executable))
+    run_dir = tmp_path / "run"
+    cfg = resolve("smoke", out_dir=run_dir, max_steps=8, gen_eval_questions=3)
+    run_dir.mkdir()
+    (run_dir / "config.json").write_text(cfg.model_dump_json())
+    worker = subprocess.Popen([sys.executable, "-m", "engine.training.worker", str(run_dir / "config.json")],
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.time() + 600
+    while time.time() < deadline and not any(e.get("event") == "step" for e in read_log(run_dir)):
+        time.sleep(1)
+    (run_dir / STOP_FILE).touch()
+    assert worker.wait(timeout=300) == 0
+    log = read_log(run_dir)
+    stopped = [e for e in log if e.get("event") == "stopped"]
+    assert stopped and (run_dir / "checkpoint" / "state.json").exists()
+    assert json.loads((run_dir / "checkpoint" / "config.json").read_text())["max_steps"] == 8
+
+    out = subprocess.run([exe, "train", "--preset", "smoke", "--out", str(run_dir), "--steps", "8", "--json"],
+                         capture_output=True, text=True, timeout=900)
+    assert out.returncode == 0, out.stderr[-3000:]
+    summary = json.loads(out.stdout.strip().splitlines()[-1])
+    for key in ("gguf", "val_loss_base", "val_loss_tuned", "tokens_per_s", "seconds"):
+        assert key in summary
+    assert any(e.get("event") == "resume" and e["step"] == stopped[0]["step"] for e in read_log(run_dir))
+    assert summary["val_loss_tuned"] < summary["val_loss_base"]
+    assert summary["tokens_per_s"] > 0
+    from llama_cpp import Llama
+
+    llm = Llama(model_path=summary["gguf"], n_ctx=256, verbose=False)
+    text = llm.create_completion("<|im_start|>user\nhi<|im_end|>\n<|im_start|>assistant\n", max_tokens=8)["choices"][0]["text"]
+    assert isinstance(text, str)
