@@ -78,10 +78,18 @@ class Studio:
                 from .llm import get_runtime
 
                 s = self.settings
-                runtime = get_runtime(s.model_path, n_ctx=s.n_ctx, n_threads=s.n_threads, seed=s.seed)
+                runtime = get_runtime(self.model_path(), n_ctx=s.n_ctx, n_threads=s.n_threads, seed=s.seed)
                 self._chat = ChatEngine(self.library, index, runtime, guard=self.guard(), seed=s.seed,
                                         temperature=s.temperature)
             return self._chat
+
+    def model_path(self):
+        """GITA_MODEL_PATH if set, else the model chosen on the Training page, else None (the bundled one)."""
+        if self.settings.model_path:
+            return self.settings.model_path
+        from .training.registry import active_model
+
+        return active_model(self.settings.data_dir)
 
     def guard(self):
         """The kid-safety guard (:class:`engine.safety.SafetyGuard`)."""
@@ -132,7 +140,7 @@ class Studio:
         from .translate import get_translator
 
         s = self.settings
-        runtime = get_runtime(s.model_path, n_ctx=s.n_ctx, n_threads=s.n_threads, seed=s.seed) if use_model else None
+        runtime = get_runtime(self.model_path(), n_ctx=s.n_ctx, n_threads=s.n_threads, seed=s.seed) if use_model else None
         return StoryComposer(self.library, runtime, self.guard(), translator=get_translator(s.offline))
 
     def ask(self, question: str, age_band: str = "8-10"):

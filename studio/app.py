@@ -15,6 +15,7 @@ navigation = st.navigation(
         st.Page(nav.STORY_COMPOSER, title="Story composer", icon="📖", url_path="story_composer"),
         st.Page(nav.STORY_LIBRARY, title="Story library", icon="📚", url_path="story_library"),
         st.Page(nav.STORYBOARD, title="Storyboard and video", icon="🎬", url_path="storyboard"),
+        st.Page(nav.TRAINING, title="Training GitaGPT", icon="🧠", url_path="training"),
         st.Page(nav.THEMES, title="Browse by theme", icon="🌈", url_path="themes"),
         st.Page(nav.ABOUT, title="About", icon="ℹ️", url_path="about"),
     ]
