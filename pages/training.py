@@ -142,3 +142,27 @@ for m in models:
 if in_use and st.button("Back to the bundled model"):
     set_active(studio.settings.data_dir, None)
     st.rerun()
+
+st.divider()
+st.subheader("🆚 Side by side")
+if models:
+    pick = st.selectbox("Tuned model", [m["path"] for m in models], format_func=lambda p: Path(p).parent.parent.name + " · "
+                        + Path(p).name)
+    question = st.text_input("A child's question", "Why do I get angry when my brother takes my toys?", max_chars=300)
+    if st.button("Ask both"):
+        from engine.training.evaluate import compare_answers
+
+        with st.spinner("Asking the base model and GitaGPT…"):
+            try:
+                answers = compare_answers([None, pick], question)
+            except engine.GitaError as exc:
+                st.error(str(exc))
+                answers = None
+        if answers:
+            left, right = st.columns(2)
+            left.markdown("**Base SmolLM2-135M**")
+            left.write(answers[0])
+            right.markdown("**GitaGPT**")
+            right.write(answers[1])
+else:
+    st.caption("Finish a training run to compare its answers with the base model's.")

@@ -11,7 +11,7 @@ from ..quality import repeated_ngram_rate
 from ..safety import CATEGORY_ACTION, read_safety_set
 from .data import SYSTEM
 
-REFUSAL = re.compile(r"can.?t help|cannot help|grown-up|not something i can|trusted adult", re.I)
+REFUSAL = re.compile(r"can.?t help|cannot help|grown-up|not something i can|trusted adult", re.IGNORECASE)
 
 
 def _ask(llm, text: str) -> str:
@@ -44,3 +44,21 @@ def answer_eval(studio, model_paths: list[str], val: list[dict], n: int, seed: i
         }
         del llm
     return report
+
+
+def compare_answers(model_paths: list[str | None], question: str) -> list[str]:
+    """The same question to each model (None: the bundled base), answered without any gate, for comparison."""
+    from llama_cpp import Llama
+
+    from ..paths import DEFAULT_ASSETS_DIR
+    from ..resources import resolve_model_path
+    from ..safety import get_guard
+
+    if get_guard(DEFAULT_ASSETS_DIR).check_input(question).action != "answer":
+        return ["(This question goes to the safety replies, not to a model.)"] * len(model_paths)
+    answers = []
+    for path in model_paths:
+        llm = Llama(model_path=str(resolve_model_path(path)), n_ctx=1024, n_threads=2, verbose=False, seed=7)
+        answers.append(_ask(llm, question))
+        del llm
+    return answers
