@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import html
 import os
+import sys
 import threading
 
 import gradio as gr
@@ -41,8 +42,8 @@ def _warm() -> None:
     # build the search index and load the model in the background, so the first question is quick
     try:
         studio.chat_engine()
-    except engine.GitaError:
-        pass
+    except engine.GitaError as exc:  # the first question will show the same message to the child's grown-up
+        print(f"Gita Tales: could not warm the helper: {exc}", file=sys.stderr)
 
 
 def verse_card_html(ref: str) -> str:
