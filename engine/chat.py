@@ -32,7 +32,7 @@ from .errors import InvalidInput
 from .library import VerseLibrary
 from .llm import LlamaRuntime, Timing
 from .quality import GateContext, sentence_problems, sentences
-from .retrieval import Hit, SearchIndex
+from .retrieval import STORY_WORDS, Hit, SearchIndex
 
 AgeBand = Literal["5-7", "8-10", "11-13"]
 AGE_BANDS: tuple[AgeBand, ...] = ("5-7", "8-10", "11-13")
@@ -57,8 +57,9 @@ class AgeStyle:
 
 STYLES: dict[str, AgeStyle] = {
     "5-7": AgeStyle(1, 40, True, False, "very short sentences and easy words for a 6 year old"),
-    "8-10": AgeStyle(2, 60, True, False, "short sentences for a 9 year old"),
-    "11-13": AgeStyle(2, 72, True, True, "clear sentences for a 12 year old"),
+    # one model sentence at most: a second one is where a small model starts to invent
+    "8-10": AgeStyle(1, 60, True, False, "short sentences for a 9 year old"),
+    "11-13": AgeStyle(1, 72, True, True, "clear sentences for a 12 year old"),
 }
 
 SYSTEM_PROMPT = ("You are a gentle, warm friend of a child. Reply in {n} short, kind sentence{s}. "
@@ -118,6 +119,11 @@ class ChatTurn:
 @lru_cache(maxsize=4)
 def load_openers(assets_dir: Path) -> dict:
     return yaml.safe_load((Path(assets_dir) / "data" / "chat" / "openers.yaml").read_text(encoding="utf-8"))
+
+
+@lru_cache(maxsize=4)
+def load_facts(assets_dir: Path) -> list[dict]:
+    return yaml.safe_load((Path(assets_dir) / "data" / "chat" / "facts.yaml").read_text(encoding="utf-8"))
 
 
 def _pick(options: list[str], key: str) -> str:
@@ -194,6 +200,14 @@ class ChatEngine:
         if _GREETING.match(question) or _THANKS.match(question) or _IDENTITY.search(question):
             yield from self._small_talk(question, lang, result)
             return
+        fact = self._fact(question) if lang == "en" else None
+        if fact is not None:
+            text, refs = fact
+            hits = self.index.search(question, k=5)
+            result.retrieved = list(dict.fromkeys(refs + [h.ref for h in hits]))[:5]
+            result.citations = refs
+            yield from _chunks(text)
+            return
         hits = self.index.search(question, k=5)
         result.retrieved = [h.ref for h in hits]
         cited = self._citations(hits, question)
@@ -247,9 +261,22 @@ class ChatEngine:
         return " ".join(parts)
 
     def _template_opener(self, question: str, card, lang: str) -> str:
+        """The child's own feeling first ("my dog died" is grief whatever the verse), then the verse's theme."""
         openers = load_openers(self.library.assets_dir)
-        theme = next((t for t in (card.themes if card else []) if t in openers), "default")
+        felt = next((theme for theme, cue in openers.get("cues", {}).items() if re.search(cue, question, re.I)), None)
+        story = STORY_WORDS.search(question) and not felt
+        theme = felt or ("default" if story else next((t for t in (card.themes if card else []) if t in openers
+                                                       and t != "cues"), "default"))
         return _pick(openers[theme][lang], question)
+
+    def _fact(self, question: str):
+        """A written answer about the Gita's people and places, with the verses that show it."""
+        for entry in load_facts(self.library.assets_dir):
+            if re.search(entry["pattern"], question, re.I):
+                refs = [r for r in entry["cite"] if self.library.card(self.library.verse(r))]
+                return entry["answer"] + " " + " ".join(
+                    f"(Bhagavad Gita {r}: {self.library.card(self.library.verse(r)).kid_meaning})" for r in refs[:1]), refs
+        return None
 
     def _model_opener(self, question: str, verse, style: AgeStyle, result: ChatResult) -> Iterator[str]:
         """Sentences from the model that pass the gate, stopping at the first that fails."""

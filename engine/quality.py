@@ -19,7 +19,9 @@ COMMON_NAMES = {
 META_PATTERNS = re.compile(
     r"\b(the child|as an ai|language model|system prompt|instructions?|assistant|teacher talking|"
     r"i'?m not a|my name is|smollm|hugging ?face|the user|the question|the answer to|facts given|"
-    r"sorry for your loss|beautiful example|chosen by the gods|lesson to share|the lesson)\b",
+    r"sorry for your loss|beautiful example|chosen by the gods|lesson to share|the lesson|"
+    r"i'?m (afraid|scared|angry|sad|lonely|worried|nervous) (of|about|at|when)|i (am|feel) (so )?(afraid|scared|angry|"
+    r"sad|lonely|worried|nervous))\b",
     re.IGNORECASE,
 )
 

@@ -37,11 +37,11 @@ KEYWORD_WEIGHT = 0.6
 KID_QUESTION_BONUS = 0.03
 TEACHER_BOOST = 1.1
 #: an everyday question (one that names nobody from the story) is not answered with a battle verse
-BATTLE_PENALTY = 0.7
+BATTLE_PENALTY = 0.3
 STORY_WORDS = re.compile(
     r"\b(arjun\w*|krishna|kishan|kanha|sanjay\w*|dhritarashtra|duryodhan\w*|bhishma|drona\w*|bhima|pandav\w*|"
     r"kaurav\w*|kuru\w*|war|wars|battle|battlefield|fight\w*|army|armies|chariot|conch\w*|weapon\w*|bow|arrows?|"
-    r"yudh\w*|ladai|kill\w*|gita|geeta|story|form|vishwaroop\w*)\b", re.IGNORECASE)
+    r"yudh\w*|ladai|kill\w*|gita|geeta|vishwaroop\w*)\b", re.IGNORECASE)
 DENSE_CANDIDATES = 120
 MAX_QUERY_CHARS = 2000
 Progress = Callable[[float, str], None]

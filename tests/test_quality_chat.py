@@ -97,3 +97,21 @@ def test_bad_questions_get_clear_errors(make_chat, bad):
         make_chat().ask(bad)
     with pytest.raises(InvalidInput, match="Age band"):
         make_chat().ask("hi", age_band="99")
+
+
+def test_known_people_and_places_get_written_answers(make_chat):
+    turn = make_chat().ask("who is Arjuna?")
+    text = turn.text()
+    assert "archer" in text and turn.result.citations == ["1.28", "2.7"]
+    blue = make_chat().ask("why is krishna blue?").text()
+    assert "does not talk about his colour" in blue
+
+
+def test_the_opener_follows_the_childs_feeling(make_chat, library):
+    from engine.chat import load_openers
+
+    grief = load_openers(library.assets_dir)["grief"]["en"]
+    text = make_chat("", refs=("5.18",)).ask("my dog died yesterday").text()
+    assert any(text.startswith(o) for o in grief)
+    story = make_chat("", refs=("1.1",)).ask("who was the blind king's helper in the chariot story").text()
+    assert not any(story.startswith(o) for o in load_openers(library.assets_dir)["family"]["en"])
