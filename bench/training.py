@@ -27,17 +27,18 @@ def bare_loop(config, steps: int) -> float:
     studio = open_studio()
     train, _ = build_examples(studio.library, studio.guard(), seed=config.seed)
     _, tok, model = load_base(config)
-    rows = [_tokenize(tok, e, config.max_len) for e in train[: 4000]]
+    rows = [_tokenize(tok, e, config.max_len) for e in train]
     model = get_peft_model(model, LoraConfig(r=config.lora_r, lora_alpha=config.lora_alpha, lora_dropout=config.lora_dropout,
                                              target_modules=config.target_modules, task_type="CAUSAL_LM"))
     opt = torch.optim.AdamW([p for p in model.parameters() if p.requires_grad], lr=config.lr)
     pad = tok.pad_token_id if tok.pad_token_id is not None else tok.eos_token_id
-    batches = _batches(rows, config.batch_size, pad, random.Random(config.seed))
+    batches = _batches(rows, config.batch_size, pad, random.Random(config.seed + 1))  # the worker's batches
     model.train()
     tokens, start = 0, time.perf_counter()
     for _ in range(steps):
         batch = next(batches)
         model(**batch).loss.backward()
+        torch.nn.utils.clip_grad_norm_([p for p in model.parameters() if p.requires_grad], 1.0)
         opt.step()
         opt.zero_grad(set_to_none=True)
         tokens += int(batch["attention_mask"].sum())
@@ -46,7 +47,7 @@ def bare_loop(config, steps: int) -> float:
 
 def main() -> None:
     ap = argparse.ArgumentParser()
-    ap.add_argument("--steps", type=int, default=10)
+    ap.add_argument("--steps", type=int, default=16)
     args = ap.parse_args()
     out = Path(tempfile.mkdtemp(prefix="gita-bench-train-"))
     config = resolve("smoke", out_dir=out, max_steps=args.steps, gen_eval_questions=0, quantize=["Q8_0", "Q4_K_M"],

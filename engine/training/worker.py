@@ -172,14 +172,16 @@ def run(config: TrainConfig) -> dict:
         base_val = val_loss(model, val_rows, pad_id)
     log.write(event="eval", step=state["step"], val_loss=base_val, which="base")
     log.write(event="stage", stage="train")
-    batches = _batches(train_rows, config.batch_size, pad_id, rng)
+    # batch order from its own seed, so a bare loop can replay exactly the same batches (bench/training.py)
+    batches = _batches(train_rows, config.batch_size, pad_id, random.Random(config.seed + 1))
     model.train()
-    tokens, t0, step = 0, time.perf_counter(), state["step"]
+    tokens, train_time, step = 0, 0.0, state["step"]
     while step < config.max_steps:
         if (run_dir / STOP_FILE).exists():
             save(step)
             log.write(event="stopped", step=step)
             return {"stopped": True, "step": step}
+        step_start = time.perf_counter()
         for g in opt.param_groups:
             g["lr"] = lr_at(step)
         loss_sum = 0.0
@@ -187,21 +189,22 @@ def run(config: TrainConfig) -> dict:
             batch = {k: v.to(config.device) for k, v in next(batches).items()}
             loss = model(**batch).loss / config.grad_accum
             loss.backward()
-            loss_sum += float(loss)
+            loss_sum += float(loss.detach())
             tokens += int(batch["attention_mask"].sum())
         torch.nn.utils.clip_grad_norm_(params, 1.0)
         opt.step()
         opt.zero_grad(set_to_none=True)
         step += 1
-        elapsed = time.perf_counter() - t0
-        log.write(event="step", step=step, loss=round(loss_sum, 4), lr=lr_at(step), tokens_per_s=round(tokens / elapsed, 1),
-                  elapsed_s=round(elapsed, 1), eta_s=round(elapsed / max(step - state["step"], 1) * (config.max_steps - step), 1))
+        train_time += time.perf_counter() - step_start  # training only: evaluations and checkpoints are not counted
+        elapsed = time.perf_counter() - log.start
+        log.write(event="step", step=step, loss=round(loss_sum, 4), lr=lr_at(step), tokens_per_s=round(tokens / train_time, 1),
+                  elapsed_s=round(elapsed, 1), eta_s=round(train_time / max(step - state["step"], 1) * (config.max_steps - step), 1))
         if step % config.eval_every == 0 or step == config.max_steps:
             log.write(event="eval", step=step, val_loss=val_loss(model, val_rows, pad_id), which="tuned")
         if step % config.save_every == 0:
             save(step)
     save(step)
-    train_tok_s = tokens / max(time.perf_counter() - t0, 1e-6)
+    train_tok_s = tokens / max(train_time, 1e-6)
 
     log.write(event="stage", stage="evaluate")
     tuned_val = val_loss(model, val_rows, pad_id)
