@@ -35,7 +35,8 @@ def test_verse_2_47_in_the_browser(studio_url):
 
 @pytest.mark.parametrize("path,name,expect", [("", "home", "Verse of the day"),
                                               ("themes", "themes", "Browse by theme"),
-                                              ("about", "about", "gita/gita")])
+                                              ("about", "about", "gita/gita"),
+                                              ("training", "training", "Start training")])
 def test_page_screenshots(studio_url, path, name, expect):
     with browser_page() as page:
         page.goto(f"{studio_url}/{path}")
