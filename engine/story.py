@@ -113,16 +113,13 @@ class StoryComposer:
         if request.theme:
             if request.theme not in self.library.themes():
                 raise InvalidInput(f"Unknown theme {request.theme!r}. Choose one of: {', '.join(self.library.themes())}.")
-            found = self.library.verses_for_theme(request.theme)
-            # best first: Krishna teaching, no hard topics, and the theme as the card's main theme
-            ranked = sorted(found, key=lambda vc: (bool(vc[1].sensitivity.flags), vc[0].speaker != "Krishna",
-                                                   vc[1].themes.index(request.theme)))
-            options = [v for v, _ in ranked[:3]]
+            options = self.suggest_verses(request.theme, limit=3)
             if options:
                 return _rng(request).choice(options)
         raise InvalidInput("Pick a verse (such as 2.47) or a theme for the story.")
 
     def suggest_verses(self, theme: str, limit: int = 8) -> list[Verse]:
+        """Verses for a theme, best first: Krishna teaching, no hard topics, the theme as the card's main one."""
         found = self.library.verses_for_theme(theme)
         ranked = sorted(found, key=lambda vc: (bool(vc[1].sensitivity.flags), vc[0].speaker != "Krishna",
                                                vc[1].themes.index(theme)))
