@@ -36,6 +36,8 @@ RRF_K = 30
 KEYWORD_WEIGHT = 0.6
 KID_QUESTION_BONUS = 0.03
 TEACHER_BOOST = 1.1
+#: an everyday question ("I am scared") wants Krishna's teaching, not the narration around it
+TEACHER_BOOST_EVERYDAY = 1.3
 #: an everyday question (one that names nobody from the story) is not answered with a battle verse
 BATTLE_PENALTY = 0.3
 STORY_WORDS = re.compile(
@@ -233,7 +235,8 @@ class SearchIndex:
         elif mode == "hybrid":
             fused = rrf_fuse([self.keyword_ranking(expanded), self.dense_ranking(expanded)], weights=[KEYWORD_WEIGHT, 1.0])
             everyday = not STORY_WORDS.search(query)
-            ranked = sorted(((ref, s * (TEACHER_BOOST if self._speakers[ref] == "Krishna" else 1.0)
+            boost = TEACHER_BOOST_EVERYDAY if everyday else TEACHER_BOOST
+            ranked = sorted(((ref, s * (boost if self._speakers[ref] == "Krishna" else 1.0)
                               * (BATTLE_PENALTY if everyday and ref in self._battle else 1.0)) for ref, s in fused),
                             key=lambda kv: -kv[1])
             top = ranked[0][1] if ranked else 1.0
