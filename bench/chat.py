@@ -72,8 +72,7 @@ def main() -> None:
                 first = time.perf_counter()
         plain_rates.append((n - 1) / (time.perf_counter() - first))
         timing = Timing()
-        for _piece in ours.stream(prompt, max_tokens=args.tokens, temperature=0.0, repeat_penalty=1.15, timing=timing):
-            pass
+        "".join(ours.stream(prompt, max_tokens=args.tokens, temperature=0.0, repeat_penalty=1.15, timing=timing))
         our_rates.append(timing.decode_tok_s)
     p, o = statistics.median(plain_rates), statistics.median(our_rates)
     print(f"Decode speed, {path.name}, {args.tokens} tokens x {args.rounds} rounds:")

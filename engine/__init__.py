@@ -75,11 +75,9 @@ class Studio:
         with self._lock:
             if self._chat is None:
                 from .chat import ChatEngine
-                from .llm import get_runtime
 
                 s = self.settings
-                runtime = get_runtime(self.model_path(), n_ctx=s.n_ctx, n_threads=s.n_threads, seed=s.seed)
-                self._chat = ChatEngine(self.library, index, runtime, guard=self.guard(), seed=s.seed,
+                self._chat = ChatEngine(self.library, index, self.runtime(), guard=self.guard(), seed=s.seed,
                                         temperature=s.temperature)
             return self._chat
 
@@ -135,13 +133,18 @@ class Studio:
 
     def story_composer(self, use_model: bool = True):
         """The story composer (:class:`engine.story.StoryComposer`) with the chat model and the guard."""
-        from .llm import get_runtime
         from .story import StoryComposer
         from .translate import get_translator
 
+        runtime = self.runtime() if use_model else None
+        return StoryComposer(self.library, runtime, self.guard(), translator=get_translator(self.settings.offline))
+
+    def runtime(self):
+        """The chat model (:class:`engine.llm.LlamaRuntime`), loaded once per process for the chat and the stories."""
+        from .llm import get_runtime
+
         s = self.settings
-        runtime = get_runtime(self.model_path(), n_ctx=s.n_ctx, n_threads=s.n_threads, seed=s.seed) if use_model else None
-        return StoryComposer(self.library, runtime, self.guard(), translator=get_translator(s.offline))
+        return get_runtime(self.model_path(), n_ctx=s.n_ctx, n_threads=s.n_threads, seed=s.seed)
 
     def ask(self, question: str, age_band: str = "8-10"):
         """Start an answer: iterate the returned :class:`engine.chat.ChatTurn` for text pieces."""

@@ -13,8 +13,7 @@ EXE = shutil.which("gita-tales", path=os.path.dirname(sys.executable))
 
 
 def run(*args, input=None):
-    if EXE is None:
-        pytest.skip("the console script is installed by make setup")
+    assert EXE is not None, "make setup installs the gita-tales console script into the virtual environment"
     return subprocess.run([EXE, *args], capture_output=True, text=True, input=input, timeout=600)
 
 
