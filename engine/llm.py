@@ -52,7 +52,7 @@ class LlamaRuntime:
                              "It may be damaged or not a llama.cpp model: choose another GGUF file.") from exc
         self.lock = threading.Lock()
         self.n_ctx = n_ctx
-        self._grammars: dict[str, object] = {}  # compiled JSON-schema grammars, by schema
+        self._grammars: dict[str, object] = {}  # compiled grammars, by schema or GBNF text
 
     def format_chat(self, messages: list[dict], assistant_prefix: str = "") -> tuple[str, list[str]]:
         """The prompt for ``messages`` in the model's own chat template, and its stop strings.
@@ -76,11 +76,12 @@ class LlamaRuntime:
 
     def stream(self, prompt: str, *, max_tokens: int = 96, temperature: float = 0.3, seed: int | None = None,
                stop: list[str] | None = None, repeat_penalty: float = 1.15, timing: Timing | None = None,
-               json_schema: dict | None = None) -> Iterator[str]:
+               json_schema: dict | None = None, grammar: str | None = None) -> Iterator[str]:
         """Yield text pieces of a raw completion of ``prompt`` (the chat template applied by the caller).
 
         The lock is held while the generator runs; close it early to release the model.
-        ``json_schema`` constrains the output with a llama.cpp grammar (validate the result anyway).
+        ``json_schema`` constrains the output with a llama.cpp grammar made from the schema; ``grammar``
+        is a GBNF grammar given directly, for shapes a schema cannot say (validate the result anyway).
         """
         timing = timing if timing is not None else Timing()
         with self.lock:
@@ -88,10 +89,10 @@ class LlamaRuntime:
             timing.prompt_tokens = self.count_tokens(prompt)
             budget = max(1, min(max_tokens, self.n_ctx - timing.prompt_tokens - 8))
             first = None
-            grammar = self._grammar(json_schema) if json_schema else None
+            compiled = self._grammar(json_schema, grammar) if (json_schema or grammar) else None
             pieces = self.llm.create_completion(prompt, max_tokens=budget, temperature=temperature,
                                                 stop=stop or [], repeat_penalty=repeat_penalty, stream=True,
-                                                seed=seed, grammar=grammar)
+                                                seed=seed, grammar=compiled)
             try:
                 for chunk in pieces:
                     text = chunk["choices"][0]["text"]
@@ -107,15 +108,18 @@ class LlamaRuntime:
                 pieces.close()
                 timing.total_ms = (time.perf_counter() - start) * 1000
 
-
-    def _grammar(self, schema: dict):
+    def _grammar(self, schema: dict | None, gbnf: str | None):
         import json
 
         from llama_cpp import LlamaGrammar
 
-        key = json.dumps(schema, sort_keys=True)
+        key = gbnf if gbnf is not None else json.dumps(schema, sort_keys=True)
         if key not in self._grammars:
-            self._grammars[key] = LlamaGrammar.from_json_schema(key, verbose=False)
+            try:
+                self._grammars[key] = (LlamaGrammar.from_string(gbnf, verbose=False) if gbnf is not None
+                                       else LlamaGrammar.from_json_schema(key, verbose=False))
+            except ValueError as exc:
+                raise ModelError(f"The output grammar could not be compiled ({exc}).") from exc
         return self._grammars[key]
 
 

@@ -7,9 +7,10 @@ from __future__ import annotations
 import re
 from collections import Counter
 from dataclasses import dataclass, field
+from functools import lru_cache
 
 _WORD = re.compile(r"[A-Za-z\u0900-\u097F']+|\d+(?:\.\d+)?")
-_SENTENCE_END = re.compile(r"(?<=[.!?।])\s+")
+_SENTENCE_END = re.compile(r"(?<=[.!?।])\s+|(?<=[.!?।]['’\"”])\s+")
 #: words a sentence may use with a capital letter without them being in the sources
 COMMON_NAMES = {
     "I", "I'm", "I'll", "I've", "I'd", "God", "Krishna", "Arjuna", "Gita", "Bhagavad", "Lord", "You", "Your",
@@ -24,6 +25,11 @@ META_PATTERNS = re.compile(
     r"sad|lonely|worried|nervous))\b",
     re.IGNORECASE,
 )
+#: a word must occur at least this often in the spelling dictionary's frequency list to count as real
+MIN_WORD_FREQUENCY = 50
+#: a sentence that ends on one of these stopped in the middle ("a garden of flowers was.")
+DANGLING = {"a", "an", "the", "and", "but", "or", "of", "to", "very", "with", "at", "from", "into", "was", "were",
+            "is", "are", "had", "his", "their", "my", "your", "our", "its", "so", "than", "because"}
 
 
 def words(text: str) -> list[str]:
@@ -100,3 +106,35 @@ def sentence_problems(sentence: str, ctx: GateContext, before: str = "") -> list
     if re.search(r"[<>{}\[\]|#*_`\\]", sentence):
         problems.append("markup")
     return problems
+
+
+@lru_cache(maxsize=1)
+def _word_frequency():
+    from spellchecker import SpellChecker  # pyspellchecker: an English frequency list, bundled in the wheel
+
+    return SpellChecker(distance=1).word_frequency
+
+
+def made_up_words(text: str, allowed: set[str] | frozenset[str] = frozenset()) -> list[str]:
+    """Words that are not English (a tiny model under a grammar sometimes glues or cuts words:
+    "beinglost", "herotardica"); names and words in ``allowed`` pass."""
+    freq = _word_frequency()
+    ok = {a.lower() for a in allowed}
+    found = []
+    for w in re.findall(r"[A-Za-z]+(?:'[A-Za-z]+)?", text):
+        low = w.lower()
+        base = low[:-2] if low.endswith("'s") else low
+        if base in ok or freq[low] >= MIN_WORD_FREQUENCY or freq[base] >= MIN_WORD_FREQUENCY:
+            continue
+        found.append(w)
+    return found
+
+
+def unfinished_sentences(text: str) -> list[str]:
+    """Sentences that stop in the middle: they end on "the", "was", "very"..."""
+    out = []
+    for s in sentences(text):
+        toks = words(s)
+        if toks and toks[-1] in DANGLING:
+            out.append(s)
+    return out

@@ -3,10 +3,14 @@
 Plan, then write. The plan comes from the verse's companion card (big idea, sensitivity)
 and the educator's choices: characters, place, and six beats (opening, problem, struggle,
 the verse, turning point, resolution; a short story keeps four). Each scene is then written
-by the model from a short prompt, constrained to a JSON schema and validated with pydantic,
-and must pass the quality gate (structure, loops and repeats, reading level for the age band,
-length, the child and the interest present, nothing unsafe). A scene that fails is retried
-with a new seed, then filled honestly from the plan; ``Story.fallback_scenes`` says which.
+by the model from a short prompt (the beat, one worked example), constrained by a grammar
+that is a stricter form of the scene's JSON schema: the object with its ``narration``, which
+starts with the child's name, has 2 to 5 sentences of a length set by the age band, and uses
+no names but the plan's. The result is validated with pydantic and must pass the quality
+gate (structure, loops and repeats, real words, finished sentences, reading level for the age
+band, length, the child and the interest present, close to the beat, nothing unsafe). A scene
+that fails is retried with a new seed, then filled honestly from the plan;
+``Story.fallback_scenes`` says which.
 
     composer = StoryComposer(library, runtime, guard)
     for event in composer.stream(StoryRequest(verse="2.47", age_band="7-9", interests=["cricket"])):
@@ -31,25 +35,40 @@ from .companion import reading_grade
 from .errors import InvalidInput
 from .library import VerseLibrary
 from .models import Verse
-from .quality import has_loop, jaccard, ngrams, repeated_ngram_rate, sentences, words
+from .quality import (has_loop, jaccard, made_up_words, ngrams, repeated_ngram_rate, sentences, unfinished_sentences,
+                      words)
 from .story_models import GRADE_LIMITS, SCENES_FOR_LENGTH, QuizItem, Scene, Story, StoryRequest
 
-MAX_ATTEMPTS = 2
+MAX_ATTEMPTS = 3
 STORY_META = re.compile(r"[\[\]{}<>]|\.\.\.|…|\b(this story|the story|the child|a child who|story so far|characters?:|"
                         r"narration|json|picture:|scene)\b", re.IGNORECASE)
 SCENE_WORDS = {"4-6": (12, 60), "7-9": (18, 90), "10-12": (25, 120)}
 ROLES = {4: ["opening", "problem", "verse", "resolution"],
          6: ["opening", "problem", "struggle", "verse", "turn", "resolution"]}
-SCENE_SCHEMA = {"type": "object", "properties": {"narration": {"type": "string"}, "picture": {"type": "string"}},
-                "required": ["narration", "picture"]}
-SYSTEM = ("You write one scene of a gentle story for children aged {age}. Use {n} short, simple sentences. "
-          "Use only the names given. Nothing scary or violent.")
+SCENE_SCHEMA = {"type": "object", "properties": {"narration": {"type": "string"}}, "required": ["narration"]}
+#: per age band: fewest and most sentences in a scene (the reading-level gate keeps sentences short)
+SCENE_SHAPE = {"4-6": (2, 3), "7-9": (2, 4), "10-12": (3, 5)}
+#: words in a sentence: the grammar ends a sentence here, so one that reaches it was cut short
+SENTENCE_WORDS = (3, 24)
+#: a written scene must stay this close in meaning to its beat in the plan (MiniLM cosine)
+MIN_BEAT_SIMILARITY = 0.45
+SYSTEM = ("You write one part of a gentle story for a child aged {age}. Use short, simple sentences and easy words. "
+          "Use only these names: {names}. Nothing scary or violent.")
+#: one worked example per age band (a tiny model copies the example's sentence length more than it obeys words)
+EXAMPLE_BEAT = ("What happens: Mia was nervous about her first day at a new school. "
+                "Tell it with a small detail about the school and how Mia feels.")
+EXAMPLES = {
+    "4-6": "Mia held Dad's hand at the gate. Her tummy felt funny. Mia took a big breath and went in.",
+    "7-9": "Mia held her dad's hand at the big school gate. Her tummy felt funny and tight. "
+           "Mia took a deep breath and said, 'I can do this!'",
+    "10-12": "Mia stood at the big blue gate of her new school, holding her dad's hand. Her tummy felt tight, and "
+             "every face looked like a stranger's. Mia took a deep breath, smiled at a girl with a red bag, and walked in.",
+}
 TONE_HINT = {"gentle": "warm and calm", "funny": "a little funny and playful", "adventurous": "exciting, like a small adventure"}
 
 
 class SceneDraft(BaseModel):
     narration: str
-    picture: str
 
 
 @dataclass
@@ -66,6 +85,11 @@ class Plan:
     roles: list[str]
     beats: list[str]
     title: str
+
+    def names(self) -> list[str]:
+        """The names a scene may use: the child, the friend, the elder ("Ms. Rao the teacher" is Rao)."""
+        elder = self.elder.split()[1] if self.elder.startswith("Ms.") else self.elder.split()[0]
+        return list(dict.fromkeys([self.name, self.friend, elder]))
 
     def slots(self) -> dict[str, str]:
         possessive = {"she": "her", "he": "his", "they": "their"}[self.pronoun]
@@ -99,9 +123,10 @@ def _rng(request: StoryRequest, *extra) -> random.Random:
 class StoryComposer:
     """Writes stories with the chat model, the companion and the safety guard."""
 
-    def __init__(self, library: VerseLibrary, runtime=None, guard=None, translator=None):
+    def __init__(self, library: VerseLibrary, runtime=None, guard=None, translator=None, embedder=None):
         self.library = library
         self.runtime = runtime
+        self.embedder = embedder
         self.guard = guard
         self.translator = translator
         self.templates = load_templates(library.assets_dir)
@@ -202,8 +227,8 @@ class StoryComposer:
         narration, fallback = plan.beats[index], role != "verse"
         if role != "verse" and self.runtime is not None:  # the verse scene is always the card's own words
             for attempt in range(MAX_ATTEMPTS):
-                draft = self._draft(request, plan, index, before, request.seed + 101 * (attempt + 1) + seed_offset)
-                if draft and not self.scene_problems(draft.narration, plan, request, role, before):
+                draft = self._draft(request, plan, index, request.seed + 101 * (attempt + 1) + seed_offset)
+                if draft and not self.scene_problems(draft.narration, plan, request, role, before, plan.beats[index]):
                     narration, fallback = draft.narration.strip(), False
                     break
         characters = [n for n in (plan.name, plan.friend, plan.elder) if n in narration] + \
@@ -211,25 +236,23 @@ class StoryComposer:
         return Scene(narration=narration, picture=self._picture(plan, role, characters), characters=characters,
                      mood=mood, setting=plan.place, role=role, fallback=fallback)
 
-    def _draft(self, request: StoryRequest, plan: Plan, index: int, before: list[Scene], seed: int) -> SceneDraft | None:
-        n = {"4-6": "two or three", "7-9": "three or four", "10-12": "four or five"}[request.age_band]
-        so_far = " ".join(s.narration for s in before[-2:])
-        user = (f"Story so far: {so_far or 'This is the start.'}\n"
-                f"Characters: {plan.name} (a child who loves {plan.interest}), {plan.friend}, {plan.elder}.\n"
-                f"Place: {plan.place}. Tone: {TONE_HINT[request.tone]}.\n"
-                f"Write what happens next: {plan.beats[index]}\n"
-                f"Answer in JSON with narration and picture.")
+    def _draft(self, request: StoryRequest, plan: Plan, index: int, seed: int) -> SceneDraft | None:
+        user = (f"What happens: {plan.beats[index]} Tell it with a small detail about {plan.place} and how "
+                f"{plan.name} feels. Make it {TONE_HINT[request.tone]}.")
         prompt, stops = self.runtime.format_chat([
-            {"role": "system", "content": SYSTEM.format(age=request.age_band, n=n)}, {"role": "user", "content": user}])
+            {"role": "system", "content": SYSTEM.format(age=request.age_band, names=", ".join(plan.names()))},
+            {"role": "user", "content": EXAMPLE_BEAT},
+            {"role": "assistant", "content": json.dumps({"narration": EXAMPLES[request.age_band]})},
+            {"role": "user", "content": user}])
         try:
-            text = "".join(self.runtime.stream(prompt, max_tokens=160, temperature=0.7, seed=seed, stop=stops,
-                                               json_schema=SCENE_SCHEMA))
+            text = "".join(self.runtime.stream(prompt, max_tokens=180, temperature=0.7, seed=seed, stop=stops,
+                                               repeat_penalty=1.1, grammar=scene_grammar(plan, request.age_band)))
             return SceneDraft.model_validate_json(text)
         except (ValidationError, ValueError):
             return None
 
     def scene_problems(self, narration: str, plan: Plan, request: StoryRequest, role: str,
-                       before: list[Scene] = ()) -> list[str]:
+                       before: list[Scene] = (), beat: str | None = None) -> list[str]:
         """Why a written scene cannot be used (empty when it passes)."""
         problems = []
         low, high = SCENE_WORDS[request.age_band]
@@ -245,12 +268,18 @@ class StoryComposer:
         if n_words and reading_grade(narration) > GRADE_LIMITS[request.age_band]:
             problems.append("too hard to read for the age band")
         allowed = {plan.name, plan.friend, *plan.elder.split(), "Krishna", "Arjuna", "God", "Gita", "Bhagavad"}
-        for i, token in enumerate(re.findall(r"[A-Za-z']+", narration)):
+        for token in re.findall(r"[A-Za-z']+", narration):
             prev = narration[max(0, narration.find(token) - 2):narration.find(token)]
-            if token[0].isupper() and token not in allowed and not re.search(r"[.!?\"'“]\s*$|^\s*$", prev) \
+            name = token[:-2] if token.endswith("'s") else token
+            if token[0].isupper() and name not in allowed and not re.search(r"[.!?\"'“]\s*$|^\s*$", prev) \
                     and token.lower() not in {"i", "i'm"}:
                 problems.append(f"unknown name {token}")
                 break
+        odd = made_up_words(narration, allowed | {plan.interest, plan.obj, *plan.place.split(), *plan.activity.split()})
+        if odd:
+            problems.append(f"made-up word {odd[0]}")
+        if unfinished_sentences(narration) or any(len(words(x)) >= SENTENCE_WORDS[1] for x in sentences(narration)):
+            problems.append("a sentence stops in the middle")
         if len(sentences(narration)) < 2:
             problems.append("too few sentences")
         if STORY_META.search(narration):
@@ -260,9 +289,25 @@ class StoryComposer:
         if any(jaccard(narration, b.narration) > 0.5 for b in before) or \
                 (mine and sum(g in earlier for g in mine) / len(mine) > 0.2):
             problems.append("repeats an earlier scene")
+        example = set(ngrams(words(EXAMPLES[request.age_band]), 4))
+        if re.search(r"\bMia\b", narration) or (mine and sum(g in example for g in mine) / len(mine) > 0.1):
+            problems.append("copies the worked example")
+        if beat is not None and not problems:
+            if jaccard(narration, beat) > 0.8:
+                problems.append("only copies the plan")
+            elif self._similarity(narration, beat) < MIN_BEAT_SIMILARITY:
+                problems.append("wanders away from the plan")
         if self.guard is not None and self.guard.check_output(narration).action != "answer":
             problems.append("unsafe")
         return problems
+
+    def _similarity(self, a: str, b: str) -> float:
+        if self.embedder is None:
+            from .embedder import get_embedder
+
+            self.embedder = get_embedder()
+        x, y = self.embedder.embed([a, b])
+        return float(x @ y)
 
     def _picture(self, plan: Plan, role: str, characters: list[str]) -> str:
         if role == "verse":
@@ -338,6 +383,31 @@ class StoryComposer:
         scenes = [s.model_copy(update={"narration": t}) for s, t in zip(story.scenes, out)]
         return story.model_copy(update={"scenes": scenes, "title": out[-2], "moral": out[-1], "language": "hi",
                                         "translation_note": f"Translated into Hindi by {self.translator.name}."})
+
+
+def scene_grammar(plan: Plan, age_band: str) -> str:
+    """GBNF for one scene: ``{"narration": "..."}`` whose text starts with the child's name, with
+    the band's number of sentences and words per sentence, plain words, and only the plan's names
+    (a capital letter inside a sentence is a name from the plan)."""
+    s_min, s_max = SCENE_SHAPE[age_band]
+    w_min, w_max = SENTENCE_WORDS
+    names = " | ".join(json.dumps(n) for n in [*plan.names(), "Krishna", "Arjuna"])
+    return "\n".join([
+        f'root ::= "{{\\"narration\\": \\"" first (" " sentence){{{s_min - 1},{s_max - 1}}} "\\"}}"',
+        f"first ::= {json.dumps(plan.name)} poss? tail (end | speech)",
+        "sentence ::= start tail (end | speech)",
+        "speech ::= \", '\" cap tail end \"'\"",
+        f"tail ::= (sep word){{{w_min - 1},{w_max - 1}}}",
+        'sep ::= " " | ", "',
+        "word ::= lower | name poss?",
+        "start ::= cap | name poss?",
+        "poss ::= \"'s\"",
+        "lower ::= [a-z]{1,14} ending?",
+        "cap ::= [A-Z] [a-z]{0,13} ending?",
+        "ending ::= \"'\" (\"s\" | \"t\" | \"ll\" | \"re\" | \"ve\" | \"d\" | \"m\")",
+        f"name ::= {names}",
+        'end ::= "." | "!"',
+    ])
 
 
 def _shuffle(rng: random.Random, items: list[str]) -> list[str]:

@@ -14,13 +14,15 @@ class FakeRuntime:
     def __init__(self, *answers: str):
         self.answers = list(answers)
         self.prompts: list[str] = []
+        self.grammars: list[str | None] = []
 
     def format_chat(self, messages, assistant_prefix=""):
         return "\n".join(f"{m['role']}: {m['content']}" for m in messages) + "\nassistant: ", ["<|im_end|>"]
 
     def stream(self, prompt, *, max_tokens=96, temperature=0.3, seed=None, stop=None, repeat_penalty=1.15,
-               timing: Timing | None = None, json_schema=None) -> Iterator[str]:
+               timing: Timing | None = None, json_schema=None, grammar=None) -> Iterator[str]:
         self.prompts.append(prompt)
+        self.grammars.append(grammar)
         text = self.answers.pop(0) if self.answers else ""
         timing = timing if timing is not None else Timing()
         timing.ttft_ms = 1.0

@@ -115,3 +115,12 @@ def test_the_opener_follows_the_childs_feeling(make_chat, library):
     assert any(text.startswith(o) for o in grief)
     story = make_chat("", refs=("1.1",)).ask("who was the blind king's helper in the chariot story").text()
     assert not any(story.startswith(o) for o in load_openers(library.assets_dir)["family"]["en"])
+
+
+def test_made_up_words_and_unfinished_sentences():
+    from engine.quality import made_up_words, sentences, unfinished_sentences
+
+    assert made_up_words("Zoya went to the garden withthem and saw therabbits.", {"Zoya"}) == ["withthem", "therabbits"]
+    assert made_up_words("Zoya's telescope didn't work, so she'd look at the stars.", {"Zoya"}) == []
+    assert unfinished_sentences("He saw a big tree. She looked at the.") == ["She looked at the."]
+    assert sentences("Leo said, 'Let us go.' Then they went.") == ["Leo said, 'Let us go.'", "Then they went."]

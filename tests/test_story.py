@@ -8,13 +8,16 @@ from engine import InvalidInput
 from engine.export import to_json, to_markdown, to_pdf
 from engine.storage import Database
 from engine.stories_store import StoryStore
-from engine.story import StoryComposer
+from engine.story import MAX_ATTEMPTS, StoryComposer
 from engine.story_models import GRADE_LIMITS, Story, StoryRequest, age_to_band
 from engine.translate import GoogleTranslator, TranslationUnavailable
 from tests.fakes import FakeRuntime
 
 GOOD = json.dumps({"narration": "Ravi held his bat tight. He missed the ball and felt sad. Leo smiled and said, "
                                 "'Let us try again tomorrow.'", "picture": "Ravi and Leo at the park"})
+#: a scene that follows the problem beat ("There was a big day coming, and Ravi wanted to win...")
+GOOD_PROBLEM = json.dumps({"narration": "Ravi's big match was coming soon, and he really wanted to win. "
+                                        "He worried about the match every night before bed."})
 BAD = json.dumps({"narration": "This story is about a child who loves cricket... [Ravi]", "picture": "x"})
 
 
@@ -46,8 +49,8 @@ def test_plan_follows_the_card_and_the_request(composer, library):
 
 def test_good_model_scene_is_used_and_garbage_falls_back(composer):
     req = StoryRequest(verse="2.47", age_band="7-9", interests=["cricket"], name="Ravi", length="short")
-    story = composer(BAD, BAD, GOOD, GOOD, GOOD, GOOD).compose(req)
-    assert 0 in story.fallback_scenes  # both attempts at the opening were garbage
+    story = composer(*[BAD] * MAX_ATTEMPTS, GOOD, GOOD, GOOD, GOOD).compose(req)
+    assert 0 in story.fallback_scenes  # every attempt at the opening was garbage
     assert story.scenes[1].narration.startswith("Ravi held his bat tight") and 1 not in story.fallback_scenes
     assert "This story is about" not in story.text()
 
@@ -82,10 +85,10 @@ def test_theme_suggests_a_gentle_verse(composer, library):
 
 def test_regenerate_one_scene_keeps_the_rest(composer):
     req = StoryRequest(verse="2.47", age_band="7-9", interests=["cricket"], name="Ravi")
-    c = composer(*[BAD] * 6, GOOD)  # 3 written scenes x 2 attempts fail, then the regenerated one passes
+    c = composer(*[BAD] * (3 * MAX_ATTEMPTS), GOOD_PROBLEM)  # all attempts at 3 written scenes fail; the regenerated one passes
     story = c.compose(req)
     again = c.regenerate_scene(story, 1, req)
-    assert again.scenes[1].narration.startswith("Ravi held his bat tight")
+    assert again.scenes[1].narration.startswith("Ravi's big match") and 1 not in again.fallback_scenes
     assert [s.narration for i, s in enumerate(again.scenes) if i != 1] == \
         [s.narration for i, s in enumerate(story.scenes) if i != 1]
     with pytest.raises(InvalidInput):
@@ -155,3 +158,40 @@ def test_online_translation_with_the_network_replaced(composer, monkeypatch):
 def test_the_interest_is_in_every_story(composer, interest):
     story = composer().compose(StoryRequest(verse="6.5", age_band="7-9", interests=[interest]))
     assert interest in story.text().lower()
+
+
+def test_scene_gate_catches_what_a_grammar_lets_through(composer, library):
+    """Glued or cut words, sentences that stop in the middle, copying the example, drifting from the beat."""
+    c = composer()
+    req = StoryRequest(verse="2.47", age_band="7-9", interests=["cricket"], name="Ravi")
+    plan = c.plan(req, library.verse("2.47"))
+    assert "made-up word withthem" in c.scene_problems(
+        "Ravi went to the park withthem. He played cricket with Leo all day.", plan, req, "struggle")
+    assert "a sentence stops in the middle" in c.scene_problems(
+        "Ravi went to the park with his bat. He looked up at the blue sky with his.", plan, req, "struggle")
+    assert "copies the worked example" in c.scene_problems(
+        "Ravi held his dad's hand at the big school gate. His tummy felt funny and tight.", plan, req, "struggle")
+    beat = plan.beats[1]
+    assert "wanders away from the plan" in c.scene_problems(
+        "Ravi ate a red apple in the kitchen. Then he painted the wall green and went to sleep.", plan, req,
+        "problem", beat=beat)
+    assert "only copies the plan" in c.scene_problems(beat, plan, req, "problem", beat=beat)
+    assert c.scene_problems("Ravi's big match was coming soon, and he really wanted to win. "
+                            "He worried about the match every night before bed.", plan, req, "problem", beat=beat) == []
+
+
+def test_scene_grammar_shapes_the_model_output(composer, library):
+    """The grammar compiles in llama.cpp and the composer sends it with every scene prompt."""
+    from llama_cpp import LlamaGrammar
+
+    from engine.story import SCENE_SHAPE, scene_grammar
+
+    c = composer(GOOD, GOOD, GOOD, GOOD, GOOD, GOOD, GOOD)
+    req = StoryRequest(verse="2.47", age_band="4-6", interests=["cricket"], name="Ravi", length="short")
+    plan = c.plan(req, library.verse("2.47"))
+    text = scene_grammar(plan, "4-6")
+    assert 'first ::= "Ravi"' in text and f"{{{SCENE_SHAPE['4-6'][0] - 1},{SCENE_SHAPE['4-6'][1] - 1}}}" in text
+    assert '"Ravi"' in text.split("name ::=")[1] and plan.friend in text.split("name ::=")[1]
+    LlamaGrammar.from_string(text, verbose=False)  # raises if llama.cpp cannot parse it
+    c.compose(req)
+    assert c.runtime.grammars and all(g and g.startswith("root ::=") for g in c.runtime.grammars)
