@@ -72,7 +72,7 @@ def main() -> None:
     render_storyboard(board, RenderOptions(out=work / "again.mp4"), studio.settings.assets_dir, work / "cache")
     cached_s = time.perf_counter() - t
     print(f"10 scenes, {duration:.1f} s of video at 1280x720, {board.fps} fps, x264 {PRESET}:")
-    print(f"  Gita Tales render (crossfades, pan, burned subtitles, music): {ours_s:.1f} s = {duration / ours_s:.1f}x real time")
+    print(f"  Gita Tales render (crossfades, pan and zoom, burned subtitles, music): {ours_s:.1f} s = {duration / ours_s:.1f}x real time")
     print(f"  plain ffmpeg zoompan render of the same pictures and sound:   {plain_s:.1f} s = {duration / plain_s:.1f}x real time")
     print(f"  ratio ours / plain: {ours_s / plain_s:.2f} (goal <= 1.5); goal >= 5x real time")
     print(f"  render again with nothing changed (cached segments): {cached_s:.1f} s")

@@ -1,6 +1,7 @@
 """Storyboards and the media pipeline: pictures, narration, subtitles, video."""
 
 import json
+from pathlib import Path
 import threading
 import wave
 
@@ -15,7 +16,7 @@ from engine.media.narration import NarrationRequest, narrate
 from engine.media.pictures import Illustrator, PictureRequest
 from engine.media.render import RenderOptions, render_storyboard
 from engine.media.subtitles import cues_for, split_text, write_srt
-from engine.media.video import Cancelled
+from engine.media.video import Cancelled, SegmentFrames, i420_to_rgb
 from engine.storage import Database
 from engine.story import StoryComposer
 from engine.story_models import StoryRequest
@@ -129,6 +130,48 @@ def test_music_ducks_under_the_voice():
     out = duck(music, voice)
     first, second = np.abs(out[: len(out) // 2 - 4000]).mean(), np.abs(out[len(out) // 2 + 4000:]).mean()
     assert second > 2 * first  # louder in the pause than under the voice
+
+
+def _frames(tmp_path, picture: Image.Image, direction: int, cues=(), next_picture: Image.Image | None = None):
+    picture.save(tmp_path / "p.png")
+    nxt = None
+    if next_picture is not None:
+        next_picture.save(tmp_path / "n.png")
+        nxt = tmp_path / "n.png"
+    fonts = Path(__file__).resolve().parent.parent / "assets" / "fonts"
+    return SegmentFrames(tmp_path / "p.png", nxt, 4.0, (320, 180), list(cues), direction, fonts)
+
+
+def test_video_frames_pan_zoom_crossfade_and_subtitles(tmp_path):
+    from engine.media.subtitles import Cue
+
+    w, h = 320, 180
+    halves = Image.new("RGB", (w, h), "black")
+    halves.paste((255, 255, 255), (w // 2, 0, w, h))  # left black, right white
+    pan = _frames(tmp_path, halves, 0)  # pan right: the window moves towards the white half
+    start, end = i420_to_rgb(pan.frame(0.0), (w, h)), i420_to_rgb(pan.frame(4.0), (w, h))
+    assert pan.frame(0.0).shape == (h * 3 // 2, w)
+    assert end.mean() > start.mean() + 5
+    left = _frames(tmp_path, halves, 2)  # pan left: the other way
+    assert i420_to_rgb(left.frame(4.0), (w, h)).mean() < i420_to_rgb(left.frame(0.0), (w, h)).mean() - 5
+
+    square = Image.new("RGB", (w, h), "black")
+    square.paste((255, 255, 255), (w // 2 - 40, h // 2 - 40, w // 2 + 40, h // 2 + 40))
+    zoom_in = _frames(tmp_path, square, 1)  # zoom in: the centred square grows
+    white = lambda f: (i420_to_rgb(f, (w, h))[:, :, 0] > 128).sum()
+    assert white(zoom_in.frame(4.0)) > 1.1 * white(zoom_in.frame(0.0))
+    zoom_out = _frames(tmp_path, square, 3)
+    assert white(zoom_out.frame(4.0)) < white(zoom_out.frame(0.0)) / 1.1
+
+    red = Image.new("RGB", (w, h), (220, 30, 30))
+    fade = _frames(tmp_path, Image.new("RGB", (w, h), (30, 30, 220)), 0, next_picture=red)
+    first, last = i420_to_rgb(fade.frame(0.0), (w, h)), i420_to_rgb(fade.frame(3.99), (w, h))
+    assert abs(int(first[..., 2].mean()) - 220) < 6 and last[..., 0].mean() > 180  # blue, then fading into red
+
+    subs = _frames(tmp_path, Image.new("RGB", (w, h), (30, 30, 220)), 0, cues=[Cue(index=1, start=1.0, end=2.0, text="Hello Asha")])
+    plain, captioned = i420_to_rgb(subs.frame(0.5), (w, h)), i420_to_rgb(subs.frame(1.5), (w, h))
+    assert np.abs(plain[: h // 2].astype(int) - captioned[: h // 2]).max() <= 2  # the top is untouched
+    assert np.abs(plain[h // 2:].astype(int) - captioned[h // 2:]).max() > 100  # white letters at the bottom
 
 
 def _board(n=3, **kw):
