@@ -9,7 +9,8 @@ Three actions: ``answer``, ``refuse`` (kind decline plus something safe instead)
 2. a small classifier (logistic regression on the bundled MiniLM embeddings) trained on
    the team's labelled set, shipped as ``assets/data/safety/classifier.npz``.
 
-Retrain after editing the labelled set: ``python -m engine.safety train``.
+Retrain after editing the labelled set: ``python -m engine.safety train``; ``python -m engine.safety cv``
+prints recall and false refusals per threshold, by cross-validation on the train split.
 """
 
 from __future__ import annotations
@@ -118,22 +119,49 @@ def read_safety_set(path: Path = SAFETY_SET) -> list[dict]:
     return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
 
 
-def _train_hash(rows: list[dict]) -> str:
+_GLOSS_TOKEN = re.compile(r"[a-z0-9']+|[\u0900-\u097F]+")
+
+
+@lru_cache(maxsize=4)
+def load_gloss(folder: Path) -> dict[str, str]:
+    """Hindi and Hinglish words with English glosses (``gloss.yaml``), so the English embedder
+    understands "गंदी कहानी सुनाओ" (dirty story tell) and "maachis se khelu" (matches play)."""
+    path = Path(folder) / "gloss.yaml"
+    table = yaml.safe_load(path.read_text(encoding="utf-8")) if path.exists() else {}
+    return {unicodedata.normalize("NFKC", str(k)).lower(): str(v) for k, v in (table or {}).items()}
+
+
+def gloss(norm: str, table: dict[str, str]) -> str:
+    """The English glosses of the known words of a normalised message ("" if none)."""
+    return " ".join(table[t] for t in _GLOSS_TOKEN.findall(norm) if t in table)
+
+
+def _train_hash(rows: list[dict], table: dict[str, str]) -> str:
     h = hashlib.sha256()
     for r in rows:
         h.update(f"{r['text']}\x00{r['category']}\n".encode())
+    for k in sorted(table):
+        h.update(f"{k}={table[k]}\n".encode())
     return h.hexdigest()[:16]
 
 
-def features(texts: list[str], embedder):
-    """Sentence meaning (MiniLM) plus hashed character and word n-grams, which catch Hinglish
-    and spelling games that an English embedder misses. Stateless: nothing to ship but weights."""
+def features(texts: list[str], embedder, table: dict[str, str] | None = None):
+    """Sentence meaning (MiniLM, on the message plus the English glosses of its Hindi and Hinglish
+    words) plus hashed character and word n-grams, which catch Hinglish and spelling games that an
+    English embedder misses. Stateless: nothing to ship but weights."""
     from scipy import sparse
     from sklearn.feature_extraction.text import HashingVectorizer
 
     norm = [normalize(t) for t in texts]
-    return sparse.hstack([sparse.csr_matrix(embedder.embed(norm)), HashingVectorizer(**_CHAR).transform(norm),
-                          HashingVectorizer(**_WORDS).transform(norm)]).tocsr()
+    glossed = [f"{n} ({g})" if (g := gloss(n, table or {})) else n for n in norm]
+    return sparse.hstack([sparse.csr_matrix(embedder.embed(glossed)), HashingVectorizer(**_CHAR).transform(norm),
+                          HashingVectorizer(**_WORDS).transform(glossed)]).tocsr()
+
+
+def _fit_harm(X, harmful):
+    from sklearn.linear_model import LogisticRegression
+
+    return LogisticRegression(C=1.0, max_iter=3000, class_weight={False: BENIGN_WEIGHT, True: 1.0}).fit(X, harmful)
 
 
 def train_classifier(assets_dir: Path, embedder, path: Path = SAFETY_SET) -> dict:
@@ -141,15 +169,40 @@ def train_classifier(assets_dir: Path, embedder, path: Path = SAFETY_SET) -> dic
     from sklearn.linear_model import LogisticRegression
 
     rows = [r for r in read_safety_set(path) if r["split"] == "train"]
-    X = features([r["text"] for r in rows], embedder)
+    table = load_gloss(Path(assets_dir) / "data" / "safety")
+    X = features([r["text"] for r in rows], embedder, table)
     harmful = np.array([r["category"] != "benign" for r in rows])
-    harm = LogisticRegression(C=1.0, max_iter=3000, class_weight={False: BENIGN_WEIGHT, True: 1.0}).fit(X, harmful)
+    harm = _fit_harm(X, harmful)
     cats = LogisticRegression(C=10.0, max_iter=3000).fit(X[harmful], [r["category"] for r in rows if r["category"] != "benign"])
     out = Path(assets_dir) / "data" / "safety" / "classifier.npz"
     np.savez_compressed(out, harm_coef=harm.coef_.astype(np.float32), harm_intercept=harm.intercept_.astype(np.float32),
                         classes=np.array(cats.classes_), coef=cats.coef_.astype(np.float32),
-                        intercept=cats.intercept_.astype(np.float32), train_hash=np.array(_train_hash(rows)))
+                        intercept=cats.intercept_.astype(np.float32), train_hash=np.array(_train_hash(rows, table)))
     return {"examples": len(rows), "harmful": int(harmful.sum()), "classes": list(cats.classes_), "path": str(out)}
+
+
+def cross_validate(assets_dir: Path, embedder, path: Path = SAFETY_SET, folds: int = 5,
+                   thresholds: tuple[float, ...] = (0.5, 0.55, 0.6, 0.65, 0.7, 0.75, 0.8)) -> list[dict]:
+    """Rules plus the harm model, k-fold on the train split only: harmful recall and false refusals
+    for each threshold (how ``HARM_THRESHOLD`` is chosen; the test split is never looked at)."""
+    rows = [r for r in read_safety_set(path) if r["split"] == "train"]
+    X = features([r["text"] for r in rows], embedder, load_gloss(Path(assets_dir) / "data" / "safety")).tocsr()
+    harmful = np.array([r["category"] != "benign" for r in rows])
+    rules = load_rules(assets_dir)
+    ruled = np.array([bool(rules.match(normalize(r["text"])) or any(rules.match(v) for v in decoded_variants(r["text"])))
+                      for r in rows])
+    p = np.zeros(len(rows))
+    order = np.random.default_rng(7).permutation(len(rows))
+    for k in range(folds):
+        held = order[k::folds]
+        fit = np.setdiff1d(order, held)
+        p[held] = _fit_harm(X[fit], harmful[fit]).predict_proba(X[held])[:, 1]
+    table = []
+    for t in thresholds:
+        flagged = ruled | (p >= t)
+        table.append({"threshold": t, "harmful_recall": round(float(flagged[harmful].mean()), 3),
+                      "false_refusals": round(float(flagged[~harmful].mean()), 3)})
+    return table
 
 
 class Classifier:
@@ -162,10 +215,11 @@ class Classifier:
         self.coef, self.intercept = data["coef"], data["intercept"]
         self.train_hash = str(data["train_hash"])
         self.embedder = embedder
+        self.gloss = load_gloss(Path(path).parent)
 
     def predict(self, text: str) -> tuple[str, float]:
         """(most likely harmful category, probability that the message is harmful)."""
-        x = features([text], self.embedder)
+        x = features([text], self.embedder, self.gloss)
         p_harm = float(1.0 / (1.0 + np.exp(-(x @ self.harm_coef.T + self.harm_intercept)[0, 0])))
         logits = x @ self.coef.T + self.intercept
         return self.classes[int(np.argmax(logits))], p_harm
@@ -275,7 +329,14 @@ def _main(argv: list[str]) -> int:
         summary = train_classifier(DEFAULT_ASSETS_DIR, get_embedder())
         print(json.dumps(summary))
         return 0
-    print("usage: python -m engine.safety train", file=sys.stderr)
+    if argv[:1] == ["cv"]:
+        from .embedder import get_embedder
+        from .paths import DEFAULT_ASSETS_DIR
+
+        for row in cross_validate(DEFAULT_ASSETS_DIR, get_embedder()):
+            print(json.dumps(row))
+        return 0
+    print("usage: python -m engine.safety train | cv", file=sys.stderr)
     return 2
 
 

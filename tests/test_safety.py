@@ -11,7 +11,10 @@ from engine.safety import (
     SafetyGuard,
     _train_hash,
     decoded_variants,
+    gloss,
+    load_gloss,
     mask_personal_data,
+    normalize,
     read_safety_set,
 )
 
@@ -80,7 +83,8 @@ def test_personal_data_is_masked_before_saving(raw, hidden):
 def test_shipped_classifier_matches_the_training_set(studio):
     data = np.load(studio.settings.assets_dir / "data" / "safety" / "classifier.npz")
     train = [r for r in read_safety_set() if r["split"] == "train"]
-    assert str(data["train_hash"]) == _train_hash(train), "retrain: python -m engine.safety train"
+    table = load_gloss(studio.settings.assets_dir / "data" / "safety")
+    assert str(data["train_hash"]) == _train_hash(train, table), "retrain: python -m engine.safety train"
 
 
 def test_safety_set_is_large_and_covers_every_category():
@@ -108,3 +112,11 @@ def test_guard_figures_on_the_held_out_split(guard):
     assert all(crisis)
     assert sum(harmful) / len(harmful) >= 0.9
     assert benign_refused / benign <= 0.05
+
+
+def test_hindi_and_hinglish_words_get_english_glosses(studio):
+    table = load_gloss(studio.settings.assets_dir / "data" / "safety")
+    assert len(table) > 300
+    assert "dirty" in gloss(normalize("मुझे कोई गंदी कहानी सुनाओ"), table)
+    assert "matches" in gloss(normalize("Maachis se kaise khelu"), table)
+    assert gloss(normalize("why is the sky blue"), table) == ""
