@@ -116,6 +116,14 @@ class ChatTurn:
         return "".join(self)
 
 
+def opener_messages(question: str, card, style: AgeStyle) -> list[dict]:
+    """The chat messages that ask the model for the answer's opening sentence (also GitaGPT's opener data)."""
+    system = SYSTEM_PROMPT.format(n="one" if style.llm_sentences == 1 else "two",
+                                  s="" if style.llm_sentences == 1 else "s", words=style.words_hint)
+    hint = f"\n(The lesson to share: {card.big_idea}.)" if card else ""
+    return [{"role": "system", "content": system}, {"role": "user", "content": question + hint}]
+
+
 @lru_cache(maxsize=4)
 def load_openers(assets_dir: Path) -> dict:
     return yaml.safe_load((Path(assets_dir) / "data" / "chat" / "openers.yaml").read_text(encoding="utf-8"))
@@ -283,11 +291,7 @@ class ChatEngine:
         if self.runtime is None:
             return
         card = self.library.card(verse)
-        system = SYSTEM_PROMPT.format(n="one" if style.llm_sentences == 1 else "two",
-                                      s="" if style.llm_sentences == 1 else "s", words=style.words_hint)
-        hint = f"\n(The lesson to share: {card.big_idea}.)" if card else ""
-        prompt, stops = self.runtime.format_chat([{"role": "system", "content": system},
-                                                  {"role": "user", "content": question + hint}])
+        prompt, stops = self.runtime.format_chat(opener_messages(question, card, style))
         sources = " ".join([card.kid_meaning, card.big_idea, " ".join(card.kid_questions)] if card else []) + " " + \
             verse.translation(language="english").text
         ctx = GateContext(question=question, sources=sources)

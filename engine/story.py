@@ -237,13 +237,7 @@ class StoryComposer:
                      mood=mood, setting=plan.place, role=role, fallback=fallback)
 
     def _draft(self, request: StoryRequest, plan: Plan, index: int, seed: int) -> SceneDraft | None:
-        user = (f"What happens: {plan.beats[index]} Tell it with a small detail about {plan.place} and how "
-                f"{plan.name} feels. Make it {TONE_HINT[request.tone]}.")
-        prompt, stops = self.runtime.format_chat([
-            {"role": "system", "content": SYSTEM.format(age=request.age_band, names=", ".join(plan.names()))},
-            {"role": "user", "content": EXAMPLE_BEAT},
-            {"role": "assistant", "content": json.dumps({"narration": EXAMPLES[request.age_band]})},
-            {"role": "user", "content": user}])
+        prompt, stops = self.runtime.format_chat(scene_messages(request, plan, index))
         try:
             text = "".join(self.runtime.stream(prompt, max_tokens=180, temperature=0.7, seed=seed, stop=stops,
                                                repeat_penalty=1.1, grammar=scene_grammar(plan, request.age_band)))
@@ -383,6 +377,16 @@ class StoryComposer:
         scenes = [s.model_copy(update={"narration": t}) for s, t in zip(story.scenes, out)]
         return story.model_copy(update={"scenes": scenes, "title": out[-2], "moral": out[-1], "language": "hi",
                                         "translation_note": f"Translated into Hindi by {self.translator.name}."})
+
+
+def scene_messages(request: StoryRequest, plan: Plan, index: int) -> list[dict]:
+    """The chat messages that ask the model for scene ``index`` (also the prompts of GitaGPT's scene data)."""
+    user = (f"What happens: {plan.beats[index]} Tell it with a small detail about {plan.place} and how "
+            f"{plan.name} feels. Make it {TONE_HINT[request.tone]}.")
+    return [{"role": "system", "content": SYSTEM.format(age=request.age_band, names=", ".join(plan.names()))},
+            {"role": "user", "content": EXAMPLE_BEAT},
+            {"role": "assistant", "content": json.dumps({"narration": EXAMPLES[request.age_band]})},
+            {"role": "user", "content": user}]
 
 
 def scene_grammar(plan: Plan, age_band: str) -> str:

@@ -5,7 +5,9 @@ Kinds of example:
   composed from the card (the same shape the chat gives);
 - ``explain``: "explain verse X to a N-year-old" for each age band;
 - ``story``: a short everyday story from the card's ``story_seed`` and its lesson;
-- ``safety``: refusals and redirects from the labelled safety set, answered with the guard's own words.
+- ``safety``: refusals and redirects from the labelled safety set, answered with the guard's own words;
+- ``scene``: story scenes the bundled model wrote that passed the story gate (``assets/data/training/
+  scenes.jsonl``, made by ``python -m engine.training.scenes``), with the composer's own prompt.
 
 Split by verse, so validation verses are unseen in training (safety prompts keep their own split).
 
@@ -45,12 +47,18 @@ def _example(kind: str, user: str, assistant: str, ref: str | None) -> dict:
                                                    {"role": "assistant", "content": assistant}]}
 
 
+def split_refs(library: VerseLibrary, seed: int = 7) -> tuple[list[str], set[str]]:
+    """All verses with a companion card, in order, and the held-out validation verses."""
+    refs = sorted(library.cards(), key=lambda r: tuple(map(int, r.split("."))))
+    return refs, set(random.Random(seed).sample(refs, max(1, int(len(refs) * VAL_FRACTION))))
+
+
 def build_examples(library: VerseLibrary, guard: SafetyGuard | None = None, seed: int = 7) -> tuple[list[dict], list[dict]]:
     """(train, validation) examples; validation verses never appear in training."""
     rng = random.Random(seed)
     cards = library.cards()
-    refs = sorted(cards, key=lambda r: tuple(map(int, r.split("."))))
-    val_refs = set(rng.sample(refs, max(1, int(len(refs) * VAL_FRACTION))))
+    refs, val_refs = split_refs(library, seed)
+    rng.sample(refs, len(val_refs))  # keeps the shuffle below as it was before split_refs existed
     train, val = [], []
     for ref in refs:
         card = cards[ref]
@@ -63,6 +71,12 @@ def build_examples(library: VerseLibrary, guard: SafetyGuard | None = None, seed
         out.append(_example("story", f"Tell me a short story that shows this lesson: {card.big_idea.rstrip('.')}.",
                             f"{card.story_seed} That is what the Bhagavad Gita teaches in verse {ref}: "
                             f"{card.big_idea.rstrip('.')}.", ref))
+    scenes = Path(library.assets_dir) / "data" / "training" / "scenes.jsonl"
+    if scenes.exists():
+        for line in scenes.read_text(encoding="utf-8").splitlines():
+            if line.strip():
+                example = json.loads(line)
+                (val if example["ref"] in val_refs else train).append(example)
     if guard is not None:
         for row in read_safety_set():
             action = CATEGORY_ACTION[row["category"]]
