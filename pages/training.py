@@ -13,7 +13,7 @@ import engine
 from components.state import get_studio
 from engine.training.config import PRESETS, TrainConfig, resolve
 from engine.training.data import build_examples
-from engine.training.registry import list_models, runs_dir, set_active
+from engine.training.registry import active_model, list_models, runs_dir, set_active
 from engine.training.worker import STOP_FILE, read_log
 
 studio = get_studio()
@@ -123,14 +123,21 @@ if current:
 st.divider()
 st.subheader("📚 Models")
 models = list_models(studio.settings.data_dir)
-in_use = studio.model_path()
-st.caption(f"In use: {in_use or 'the bundled SmolLM2-135M-Instruct'}")
+in_use = studio.model_path("chat")
+stories_model = studio.model_path("stories")
+st.caption(f"In use for the chat: {in_use or 'the bundled SmolLM2-135M-Instruct'} · for stories: "
+           f"{stories_model or 'the bundled SmolLM2-135M-Instruct'}")
 if not models:
     st.info("No exported models yet: finish a training run first.")
 for m in models:
     with st.container(border=True):
         st.markdown(f"**{m['run']} · {m['kind']}** · {m['size_mb']} MB · preset {m['preset']} · {m['steps']} steps · "
                     f"validation loss {m['val_loss_base']} → {m['val_loss_tuned']}")
+        if m["product"]:
+            st.caption("How often each model's own words reach a child (held-out verses): scenes used instead of "
+                       "the plan's text, and chat answers that open with the model's sentence.")
+            st.dataframe([{"model": name, "scene pass rate": r["scene_pass_rate"], "opener pass rate": r["opener_pass_rate"]}
+                          for name, r in m["product"].items()], hide_index=True)
         if m["answers"]:
             st.json(m["answers"], expanded=False)
         if st.button("Use for chat and stories", key=f"use-{m['path']}"):
@@ -139,7 +146,7 @@ for m in models:
                 st.success("Chosen. Restart the studio to load it.")
             except engine.GitaError as exc:
                 st.error(str(exc))
-if in_use and st.button("Back to the bundled model"):
+if active_model(studio.settings.data_dir) and st.button("Back to the shipped models"):
     set_active(studio.settings.data_dir, None)
     st.rerun()
 

@@ -124,3 +124,10 @@ def test_made_up_words_and_unfinished_sentences():
     assert made_up_words("Zoya's telescope didn't work, so she'd look at the stars.", {"Zoya"}) == []
     assert unfinished_sentences("He saw a big tree. She looked at the.") == ["She looked at the."]
     assert sentences("Leo said, 'Let us go.' Then they went.") == ["Leo said, 'Let us go.'", "Then they went."]
+
+
+def test_an_opener_that_repeats_the_big_idea_is_not_used():
+    ctx = GateContext(question="is it bad to be lazy sometimes?", sources="Laziness keeps us stuck.",
+                      shown_anyway="Laziness and putting things off keep us stuck.")
+    assert "repeats the big idea shown below it" in sentence_problems("Laziness and putting things off keep us stuck.", ctx)
+    assert sentence_problems("Everyone feels lazy some days, and that is okay.", ctx) == []

@@ -72,3 +72,28 @@ def test_smoke_training_stop_resume_export(tmp_path):
     llm = Llama(model_path=summary["gguf"], n_ctx=256, verbose=False)
     text = llm.create_completion("<|im_start|>user\nhi<|im_end|>\n<|im_start|>assistant\n", max_tokens=8)["choices"][0]["text"]
     assert isinstance(text, str)
+
+
+def test_shipped_gitagpt_is_chosen_per_role_from_its_evaluation(tmp_path, monkeypatch):
+    """eval.json says where GitaGPT won; the studio uses it there once make setup has built it, else the base."""
+    import json as _json
+
+    from engine.training import bundle
+
+    here = tmp_path / "models" / "gitagpt"
+    here.mkdir(parents=True)
+    assert bundle.default_for(tmp_path) == set() and bundle.built_path(tmp_path) is None
+    (here / "eval.json").write_text(_json.dumps({"default_for": ["stories"]}))
+    assert bundle.default_for(tmp_path) == {"stories"}
+    (here / bundle.GGUF_NAME).write_bytes(b"GGUF" + b"\0" * 10)
+    assert bundle.built_path(tmp_path) == here / bundle.GGUF_NAME
+    assert bundle.build(tmp_path / "nothing") is None  # no adapter: nothing to build
+
+    from engine import Studio
+    from engine.settings import Settings
+
+    monkeypatch.delenv("GITA_MODEL_PATH", raising=False)
+    studio = Studio.__new__(Studio)  # model_path reads only the settings
+    studio.settings = Settings(assets_dir=tmp_path, data_dir=tmp_path / "data")
+    assert studio.model_path("stories") == here / bundle.GGUF_NAME
+    assert studio.model_path("chat") is None  # the bundled SmolLM2

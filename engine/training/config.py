@@ -33,6 +33,13 @@ class TrainConfig(BaseModel):
     eval_every: int = Field(10, ge=1, le=10_000, description="Steps between validation losses.")
     save_every: int = Field(50, ge=1, le=100_000, description="Steps between checkpoints.")
     gen_eval_questions: int = Field(12, ge=0, le=1000, description="Held-out kid questions asked after training.")
+    kind_weights: dict[str, int] = Field(default_factory=dict,
+                                         description="How many times each example of a kind is repeated in training "
+                                                     "(0 leaves the kind out; kinds not named count once).")
+    product_eval_stories: int = Field(0, ge=0, le=200, description="Held-out stories whose scenes each model drafts "
+                                                                    "after training (scene pass rate).")
+    product_eval_questions: int = Field(0, ge=0, le=500, description="Held-out kid questions for the chat opener "
+                                                                      "pass rate after training.")
     quantize: list[Literal["Q8_0", "Q4_K_M"]] = Field(default_factory=lambda: ["Q8_0", "Q4_K_M"],
                                                       description="Quantized GGUF files to write.")
     device: Literal["cpu", "cuda"] = Field("cpu", description="Where to train.")
@@ -49,11 +56,13 @@ PRESETS: dict[str, dict] = {
     "smoke": {"max_steps": 24, "batch_size": 4, "max_len": 192, "lora_r": 8, "lora_alpha": 16, "val_examples": 24,
               "eval_every": 12, "gen_eval_questions": 8, "quantize": ["Q8_0"]},
     # about an hour on 2 CPU cores: ~110 training tokens/s (bench/training.py) x 3600 s / ~1,300 tokens a step
-    "standard": {"max_steps": 300, "batch_size": 8, "grad_accum": 1, "max_len": 256, "val_examples": 128,
-                 "eval_every": 25, "save_every": 50, "gen_eval_questions": 60},
+    "standard": {"max_steps": 300, "batch_size": 8, "grad_accum": 1, "max_len": 320, "val_examples": 128,
+                 "eval_every": 25, "save_every": 50, "gen_eval_questions": 60, "product_eval_stories": 10,
+                 "product_eval_questions": 30, "kind_weights": {"scene": 6, "opener": 6}},
     # when CUDA is present
     "gpu": {"max_steps": 2000, "batch_size": 32, "grad_accum": 1, "max_len": 384, "lr": 2e-4, "val_examples": 599,
-            "eval_every": 100, "save_every": 250, "gen_eval_questions": 200, "device": "cuda", "threads": 8},
+            "eval_every": 100, "save_every": 250, "gen_eval_questions": 200, "device": "cuda", "threads": 8,
+            "product_eval_stories": 30, "product_eval_questions": 100, "kind_weights": {"scene": 6, "opener": 6}},
 }
 
 

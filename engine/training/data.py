@@ -6,8 +6,9 @@ Kinds of example:
 - ``explain``: "explain verse X to a N-year-old" for each age band;
 - ``story``: a short everyday story from the card's ``story_seed`` and its lesson;
 - ``safety``: refusals and redirects from the labelled safety set, answered with the guard's own words;
-- ``scene``: story scenes the bundled model wrote that passed the story gate (``assets/data/training/
-  scenes.jsonl``, made by ``python -m engine.training.scenes``), with the composer's own prompt.
+- ``scene`` and ``opener``: story scenes and chat openers the bundled model wrote that passed the
+  gates (``assets/data/training/*.jsonl``, made by ``python -m engine.training.scenes``), with the
+  composer's and the chat's own prompts.
 
 Split by verse, so validation verses are unseen in training (safety prompts keep their own split).
 
@@ -71,9 +72,9 @@ def build_examples(library: VerseLibrary, guard: SafetyGuard | None = None, seed
         out.append(_example("story", f"Tell me a short story that shows this lesson: {card.big_idea.rstrip('.')}.",
                             f"{card.story_seed} That is what the Bhagavad Gita teaches in verse {ref}: "
                             f"{card.big_idea.rstrip('.')}.", ref))
-    scenes = Path(library.assets_dir) / "data" / "training" / "scenes.jsonl"
-    if scenes.exists():
-        for line in scenes.read_text(encoding="utf-8").splitlines():
+    for path in sorted((Path(library.assets_dir) / "data" / "training").glob("*.jsonl")):
+        # model-written examples that passed the gates (engine.training.scenes): scenes and openers
+        for line in path.read_text(encoding="utf-8").splitlines():
             if line.strip():
                 example = json.loads(line)
                 (val if example["ref"] in val_refs else train).append(example)

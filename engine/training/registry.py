@@ -28,7 +28,7 @@ def list_models(data_dir: Path) -> list[dict]:
                                "size_mb": round(p.stat().st_size / 1e6, 1), "date": summary_path.stat().st_mtime,
                                "val_loss_base": summary.get("val_loss_base"), "val_loss_tuned": summary.get("val_loss_tuned"),
                                "preset": config.get("preset"), "steps": summary.get("steps"),
-                               "answers": summary.get("answers", {})})
+                               "answers": summary.get("answers", {}), "product": summary.get("product", {})})
     return sorted(models, key=lambda m: -m["date"])
 
 

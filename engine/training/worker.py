@@ -127,6 +127,7 @@ def run(config: TrainConfig) -> dict:
     log.write(event="stage", stage="data")
     studio = open_studio()
     train, val = build_examples(studio.library, studio.guard(), seed=config.seed)
+    train = [e for e in train for _ in range(config.kind_weights.get(e["kind"], 1))]
     write_dataset(run_dir / "data", train, val)
     base_path, tok, model = load_base(config)
     pad_id = tok.pad_token_id if tok.pad_token_id is not None else tok.eos_token_id
@@ -222,6 +223,12 @@ def run(config: TrainConfig) -> dict:
         from .evaluate import answer_eval
 
         summary["answers"] = answer_eval(studio, [str(base_path), gguf], val, config.gen_eval_questions, config.seed)
+    if config.product_eval_stories or config.product_eval_questions:
+        log.write(event="stage", stage="product")
+        from .evaluate import product_eval
+
+        summary["product"] = product_eval(studio, [str(base_path), gguf], config.product_eval_stories,
+                                          config.product_eval_questions, config.seed)
     summary["seconds"] = round(time.perf_counter() - started, 1)
     (run_dir / SUMMARY_FILE).write_text(json.dumps(summary, indent=2), encoding="utf-8")
     log.write(event="done", **{k: v for k, v in summary.items() if k != "answers"})
