@@ -213,9 +213,9 @@ def cmd_train(args) -> int:
         print(json.dumps(summary))
         return 1
     keys = ("gguf", "val_loss_base", "val_loss_tuned", "tokens_per_s", "seconds")
-    line = {k: summary[k] for k in keys} | {k: v for k, v in summary.items() if k not in keys and k != "answers"}
+    line = {k: summary[k] for k in keys} | {k: v for k, v in summary.items() if k not in keys + ("answers", "product")}
     if not args.json:
-        print(json.dumps(summary.get("answers", {}), indent=2))
+        print(json.dumps({"answers": summary.get("answers", {}), "product": summary.get("product", {})}, indent=2))
     print(json.dumps(line))
     return 0
 
