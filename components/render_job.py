@@ -14,6 +14,7 @@ from engine.media.video import Cancelled
 class RenderJob:
     board: object
     out: Path
+    pictures: str = "illustrator"
     fraction: float = 0.0
     message: str = "Starting…"
     result: object = None
@@ -28,7 +29,8 @@ class RenderJob:
     def start(self, studio: engine.Studio) -> RenderJob:
         def work():
             try:
-                self.result = studio.render(self.board, self.out, progress=self._progress, cancel=self.cancel)
+                self.result = studio.render(self.board, self.out, progress=self._progress, cancel=self.cancel,
+                                            pictures=self.pictures)
             except Cancelled:
                 self.error = "Rendering was cancelled."
             except engine.GitaError as exc:

@@ -117,11 +117,13 @@ class Studio:
 
         return StoryboardStore(self.db)
 
-    def render(self, board, out, stop_after: str = "video", progress=None, cancel=None):
+    def render(self, board, out, stop_after: str = "video", progress=None, cancel=None, pictures: str = "illustrator"):
         """Render a storyboard to ``out`` (MP4, with the SRT beside it); see :mod:`engine.media.render`."""
         from .media.render import RenderOptions, render_storyboard
 
-        return render_storyboard(board, RenderOptions(out=out, stop_after=stop_after, offline=self.settings.offline),
+        options = RenderOptions(out=out, stop_after=stop_after, offline=self.settings.offline, pictures=pictures,
+                                diffusion_model=self.settings.diffusion_model)
+        return render_storyboard(board, options,
                                  self.settings.assets_dir, self.settings.data_dir / "media", progress=progress,
                                  cancel=cancel)
 

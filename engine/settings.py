@@ -44,6 +44,11 @@ class Settings(BaseSettings):
         default_factory=lambda: ["IN", "US", "UK"], min_length=1, max_length=10,
         description="Countries whose child helplines the AI helper gives, in order (keys of assets/data/safety/helplines.yaml).",
     )
+    diffusion_model: str | None = Field(
+        None, description="Optional Stable Diffusion weights for pictures: a local diffusers folder, or a hub name "
+                          "used only when online. Empty: the hub's SD 1.5 when online; offline, the storybook illustrator.",
+        max_length=500,
+    )
     min_free_disk_mb: int = Field(500, ge=0, le=10**6, description="Free disk below which `doctor` warns.")
 
     @property

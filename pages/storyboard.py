@@ -145,10 +145,23 @@ if st.button("➕ Add a scene"):
 
 st.divider()
 job: RenderJob | None = st.session_state.get("render_job")
+pictures = st.radio("Pictures", ["illustrator", "diffusion"], horizontal=True, key="picture-backend",
+                    format_func={"illustrator": "🖍️ Storybook illustrator (offline)",
+                                 "diffusion": "🧪 Stable Diffusion (needs its weights)"}.get,
+                    help="Stable Diffusion needs weights in GITA_DIFFUSION_MODEL, or the internet to download them. "
+                         "Without them the storybook illustrator draws, and the result says so.")
+if pictures == "diffusion":
+    from engine.media.diffusion import DiffusionIllustrator, DiffusionUnavailable
+
+    try:
+        DiffusionIllustrator(studio.settings.diffusion_model, offline=studio.settings.offline).check()
+        st.caption("Stable Diffusion weights found: pictures take about a minute each on a CPU.")
+    except DiffusionUnavailable as exc:
+        st.info(str(exc))
 r1, r2, r3 = st.columns(3)
 if r1.button("🎬 Render the video", type="primary", disabled=bool(job and job.running)):
     out = studio.settings.data_dir / "videos" / f"{board.id}.mp4"
-    st.session_state.render_job = RenderJob(board=board, out=out).start(studio)
+    st.session_state.render_job = RenderJob(board=board, out=out, pictures=pictures).start(studio)
     st.rerun()
 r2.download_button("⬇️ Storyboard JSON", board.model_dump_json(indent=2), f"{board.id}.json", "application/json")
 if r3.button("📄 Contact sheet PDF"):

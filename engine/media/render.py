@@ -39,6 +39,9 @@ class RenderOptions(BaseModel):
     out: Path
     stop_after: Stage = "video"
     offline: bool = True
+    #: "illustrator" (offline, bundled art) or "diffusion" (Stable Diffusion where its weights are available)
+    pictures: Literal["illustrator", "diffusion"] = "illustrator"
+    diffusion_model: str | None = None
 
 
 class RenderResult(BaseModel):
@@ -92,6 +95,16 @@ def render_storyboard(board: Storyboard, options: RenderOptions, assets_dir: Pat
 
     # 1. pictures
     illustrator = Illustrator(assets_dir)
+    painter = None
+    if options.pictures == "diffusion":
+        from .diffusion import DiffusionIllustrator, DiffusionUnavailable
+
+        painter = DiffusionIllustrator(options.diffusion_model, offline=options.offline)
+        try:
+            painter.check()
+        except DiffusionUnavailable as exc:
+            res.warnings.append(str(exc))
+            painter = None
     for i, card in enumerate(board.cards):
         check_cancel()
         say(0.02 + 0.1 * i / n, f"Drawing picture {i + 1} of {n}")
@@ -101,6 +114,12 @@ def render_storyboard(board: Storyboard, options: RenderOptions, assets_dir: Pat
         if card.picture_path:
             res.warnings.append(f"Card {i + 1}: the uploaded picture {card.picture_path} is missing; a drawn one is used.")
         req = PictureRequest(**card.picture.model_dump(), width=size[0], height=size[1])
+        if painter is not None:
+            try:
+                res.pictures.append(painter.render(req, cache / "pictures").path)
+                continue
+            except Exception as exc:  # noqa: BLE001 - one failed picture is a warning; the illustrator draws it
+                res.warnings.append(f"Card {i + 1}: Stable Diffusion failed ({exc}); the illustrator drew this picture.")
         res.pictures.append(illustrator.render(req, cache / "pictures").path)
     res.stages.append("pictures")
     if options.stop_after == "pictures":
