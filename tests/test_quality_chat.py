@@ -122,6 +122,7 @@ def test_made_up_words_and_unfinished_sentences():
 
     assert made_up_words("Zoya went to the garden withthem and saw therabbits.", {"Zoya"}) == ["withthem", "therabbits"]
     assert made_up_words("Zoya's telescope didn't work, so she'd look at the stars.", {"Zoya"}) == []
+    assert made_up_words("Her favourite colour made her realise it.") == []
     assert unfinished_sentences("He saw a big tree. She looked at the.") == ["She looked at the."]
     assert sentences("Leo said, 'Let us go.' Then they went.") == ["Leo said, 'Let us go.'", "Then they went."]
 
