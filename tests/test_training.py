@@ -73,6 +73,19 @@ def test_smoke_training_stop_resume_export(tmp_path):
     text = llm.create_completion("<|im_start|>user\nhi<|im_end|>\n<|im_start|>assistant\n", max_tokens=8)["choices"][0]["text"]
     assert isinstance(text, str)
 
+    # the run's adapter, shipped as make setup would find it, is merged into a GGUF that loads
+    from engine.resources import check_gguf
+    from engine.training import bundle
+
+    shipped = bundle.folder(tmp_path / "assets")
+    shipped.mkdir(parents=True)
+    for name in ("adapter_config.json", "adapter_model.safetensors"):
+        shutil.copy(run_dir / "checkpoint" / name, shipped / name)
+    built = bundle.build(tmp_path / "assets")
+    assert built == bundle.built_path(tmp_path / "assets") and check_gguf(built)
+    assert not (shipped / "build.part").exists()
+    assert bundle.build(tmp_path / "assets") == built  # up to date: not built again
+
 
 def test_shipped_gitagpt_is_chosen_per_role_from_its_evaluation(tmp_path, monkeypatch):
     """eval.json says where GitaGPT won; the studio uses it there once make setup has built it, else the base."""
