@@ -4,7 +4,7 @@ Plan, then write. The plan comes from the verse's companion card (big idea, sens
 and the educator's choices: characters, place, and six beats (opening, problem, struggle,
 the verse, turning point, resolution; a short story keeps four). Each scene is then written
 by the model from a short prompt (the beat, one worked example), constrained by a grammar
-that is a stricter form of the scene's JSON schema: the object with its ``narration``, which
+that is a stricter form of the scene's JSON shape (:class:`SceneDraft`): the object with its ``narration``, which
 starts with the child's name, has 2 to 5 sentences of a length set by the age band, and uses
 no names but the plan's. The result is validated with pydantic and must pass the quality
 gate (structure, loops and repeats, real words, finished sentences, reading level for the age
@@ -45,7 +45,6 @@ STORY_META = re.compile(r"[\[\]{}<>]|\.\.\.|…|\b(this story|the story|the chil
 SCENE_WORDS = {"4-6": (12, 60), "7-9": (18, 90), "10-12": (25, 120)}
 ROLES = {4: ["opening", "problem", "verse", "resolution"],
          6: ["opening", "problem", "struggle", "verse", "turn", "resolution"]}
-SCENE_SCHEMA = {"type": "object", "properties": {"narration": {"type": "string"}}, "required": ["narration"]}
 #: per age band: fewest and most sentences in a scene (the reading-level gate keeps sentences short)
 SCENE_SHAPE = {"4-6": (2, 3), "7-9": (2, 4), "10-12": (3, 5)}
 #: words in a sentence: the grammar ends a sentence here, so one that reaches it was cut short
@@ -249,6 +248,7 @@ class StoryComposer:
                        before: list[Scene] = (), beat: str | None = None) -> list[str]:
         """Why a written scene cannot be used (empty when it passes)."""
         problems = []
+        said = sentences(narration)
         low, high = SCENE_WORDS[request.age_band]
         n_words = len(words(narration))
         if not low <= n_words <= high:
@@ -272,9 +272,9 @@ class StoryComposer:
         odd = made_up_words(narration, allowed | {plan.interest, plan.obj, *plan.place.split(), *plan.activity.split()})
         if odd:
             problems.append(f"made-up word {odd[0]}")
-        if unfinished_sentences(narration) or any(len(words(x)) >= SENTENCE_WORDS[1] for x in sentences(narration)):
+        if unfinished_sentences(narration) or any(len(words(x)) >= SENTENCE_WORDS[1] for x in said):
             problems.append("a sentence stops in the middle")
-        if len(sentences(narration)) < 2:
+        if len(said) < 2:
             problems.append("too few sentences")
         if STORY_META.search(narration):
             problems.append("talks about the story instead of telling it")

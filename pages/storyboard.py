@@ -144,6 +144,20 @@ if st.button("➕ Add a scene"):
     st.rerun()
 
 st.divider()
+
+
+@st.cache_data(ttl=60, show_spinner=False)
+def diffusion_problem(source: str | None, offline: bool) -> str | None:
+    """Why Stable Diffusion cannot draw here (None if it can); probed once a minute, not on every rerun."""
+    from engine.media.diffusion import DiffusionIllustrator, DiffusionUnavailable
+
+    try:
+        DiffusionIllustrator(source, offline=offline).check()
+    except DiffusionUnavailable as exc:
+        return str(exc)
+    return None
+
+
 job: RenderJob | None = st.session_state.get("render_job")
 pictures = st.radio("Pictures", ["illustrator", "diffusion"], horizontal=True, key="picture-backend",
                     format_func={"illustrator": "🖍️ Storybook illustrator (offline)",
@@ -151,13 +165,11 @@ pictures = st.radio("Pictures", ["illustrator", "diffusion"], horizontal=True, k
                     help="Stable Diffusion needs weights in GITA_DIFFUSION_MODEL, or the internet to download them. "
                          "Without them the storybook illustrator draws, and the result says so.")
 if pictures == "diffusion":
-    from engine.media.diffusion import DiffusionIllustrator, DiffusionUnavailable
-
-    try:
-        DiffusionIllustrator(studio.settings.diffusion_model, offline=studio.settings.offline).check()
+    problem = diffusion_problem(studio.settings.diffusion_model, studio.settings.offline)
+    if problem:
+        st.info(problem)
+    else:
         st.caption("Stable Diffusion weights found: pictures take about a minute each on a CPU.")
-    except DiffusionUnavailable as exc:
-        st.info(str(exc))
 r1, r2, r3 = st.columns(3)
 if r1.button("🎬 Render the video", type="primary", disabled=bool(job and job.running)):
     out = studio.settings.data_dir / "videos" / f"{board.id}.mp4"

@@ -52,11 +52,12 @@ class DiffusionIllustrator:
         self.seed = seed
         self._pipe = pipeline
         self._reachable = reachable
+        self._checked = False
         self._lock = threading.Lock()
 
     def check(self) -> None:
-        """Raise :class:`DiffusionUnavailable` unless the weights can be loaded here."""
-        if self._pipe is not None or Path(self.source).is_dir():
+        """Raise :class:`DiffusionUnavailable` unless the weights can be loaded here (checked once)."""
+        if self._checked or self._pipe is not None or Path(self.source).is_dir():
             return
         if self.source.startswith(("/", ".", "~")):  # a local folder that is not there
             raise DiffusionUnavailable(f"No diffusion weights at {self.source}; the storybook illustrator draws instead.")
@@ -68,6 +69,7 @@ class DiffusionIllustrator:
         if not (self._reachable or reachable)(("huggingface.co", 443)):
             raise DiffusionUnavailable("Stable Diffusion weights need the internet to download, and it cannot be "
                                        "reached; the storybook illustrator draws instead.")
+        self._checked = True
 
     def pipeline(self):
         self.check()

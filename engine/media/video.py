@@ -3,8 +3,8 @@
 The fast path. A naive render resizes an RGB picture for every frame and pipes RGB to ffmpeg,
 which converts every frame to YUV again. Here each picture is scaled once, a little larger than
 the frame, and converted once to YUV 4:2:0 planes (I420, what x264 encodes). A frame is then a
-numpy slice of those planes (a gentle pan) or one OpenCV resize of a window of them (a gentle zoom), and it goes to ffmpeg as I420: no RGB conversion per frame and half the
-bytes in the pipe. Crossfades blend only the last half second; burned-in subtitles are strips
+numpy slice of those planes (a gentle pan) or one OpenCV resize of a window of them (a gentle
+zoom), and it goes to ffmpeg as I420: no RGB conversion per frame and half the bytes in the pipe. Crossfades blend only the last half second; burned-in subtitles are strips
 drawn once, converted to I420 with their alpha and blended into the bottom rows. A segment is
 cached by a hash of everything that shapes it, so only changed cards are rendered again.
 """
@@ -59,9 +59,13 @@ def to_i420(rgb: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     import cv2
 
     h, w = rgb.shape[0] // 2 * 2, rgb.shape[1] // 2 * 2
-    flat = cv2.cvtColor(np.ascontiguousarray(rgb[:h, :w, :3]), cv2.COLOR_RGB2YUV_I420).ravel()
+    return _planes(cv2.cvtColor(np.ascontiguousarray(rgb[:h, :w, :3]), cv2.COLOR_RGB2YUV_I420).ravel(), w, h)
+
+
+def _planes(flat: np.ndarray, w: int, h: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Views of the Y, U and V planes of a flat I420 buffer of a w x h image."""
     n, q = h * w, (h // 2) * (w // 2)
-    return flat[:n].reshape(h, w), flat[n:n + q].reshape(h // 2, w // 2), flat[n + q:].reshape(h // 2, w // 2)
+    return flat[:n].reshape(h, w), flat[n:n + q].reshape(h // 2, w // 2), flat[n + q:n + 2 * q].reshape(h // 2, w // 2)
 
 
 def i420_to_rgb(frame: np.ndarray, size: tuple[int, int]) -> np.ndarray:
@@ -81,13 +85,13 @@ class _Subtitle:
         cols = np.nonzero(strip[:, :, 3].max(axis=0))[0]
         x0, x1 = (int(cols[0]) // 2 * 2, min(w, (int(cols[-1]) + 2) // 2 * 2)) if len(cols) else (0, 2)
         part = strip[:, x0:x1]
-        self.start, self.end, self.x0, self.x1 = cue.start, cue.end, x0, x1
+        self.start, self.end, self.x0 = cue.start, cue.end, x0
         self.y0 = (h - part.shape[0] - int(h * 0.04)) // 2 * 2
         alpha = part[:, :, 3].astype(np.uint16)
         chroma_alpha = alpha[::2, ::2]
         self.planes = [(256 - a, p.astype(np.uint16) * a) for p, a in zip(to_i420(part), (alpha, chroma_alpha, chroma_alpha))]
 
-    def blend(self, planes: list[np.ndarray]) -> None:
+    def blend(self, planes) -> None:
         for k, (plane, (inv, premul)) in enumerate(zip(planes, self.planes)):
             f = 1 if k == 0 else 2
             y0, x0 = self.y0 // f, self.x0 // f
@@ -145,9 +149,7 @@ class SegmentFrames:
             buf = ((buf.astype(np.uint16) * (256 - a) + self.next_first.astype(np.uint16) * a) >> 8).astype(np.uint8)
         for sub in self.subtitles:
             if sub.start <= t < sub.end:
-                n, q = w * h, (w // 2) * (h // 2)
-                sub.blend([buf[:n].reshape(h, w), buf[n:n + q].reshape(h // 2, w // 2),
-                           buf[n + q:].reshape(h // 2, w // 2)])
+                sub.blend(_planes(buf, w, h))
                 break
         return buf.reshape(h * 3 // 2, w)
 

@@ -83,7 +83,7 @@ def product_eval(studio, model_paths: list[str], n_stories: int = 8, n_questions
 
     rng = random.Random(seed)
     refs, val_refs = split_refs(studio.library, seed)
-    held = sorted(val_refs, key=lambda r: tuple(map(int, r.split("."))))
+    held = [r for r in refs if r in val_refs]  # in verse order
     interests = ["cricket", "animals", "space", "drawing", "music", "football", "reading", "science"]
     requests = [StoryRequest(verse=rng.choice(held), age_band=rng.choice(["4-6", "7-9", "10-12"]),
                              interests=[rng.choice(interests)], length="medium", seed=rng.randrange(10**6))
