@@ -110,3 +110,36 @@ def test_shipped_gitagpt_is_chosen_per_role_from_its_evaluation(tmp_path, monkey
     studio.settings = Settings(assets_dir=tmp_path, data_dir=tmp_path / "data")
     assert studio.model_path("stories") == here / bundle.GGUF_NAME
     assert studio.model_path("chat") is None  # the bundled SmolLM2
+
+
+def test_saved_dataset_is_checked(tmp_path):
+    from engine.training.worker import read_dataset
+
+    with pytest.raises(InvalidInput, match="No train.jsonl"):
+        read_dataset(tmp_path)
+    (tmp_path / "train.jsonl").write_text('{"text": "not a chat example"}\n')
+    (tmp_path / "val.jsonl").write_text('{"text": "not a chat example"}\n')
+    with pytest.raises(InvalidInput, match="not a GitaGPT dataset"):
+        read_dataset(tmp_path)
+
+
+@pytest.mark.slow
+def test_training_from_a_saved_dataset_can_stop_at_the_checkpoint(tmp_path):
+    """The GPU path: train on a dataset saved elsewhere, stop at the checkpoint (no llama.cpp needed), keep the counts."""
+    from engine.training.worker import run
+
+    data = tmp_path / "data"
+    data.mkdir()
+    msg = [{"role": "system", "content": "Be kind."}, {"role": "user", "content": "Why was Arjuna sad?"},
+           {"role": "assistant", "content": "He did not want to hurt the people he loved."}]
+    rows = "".join(json.dumps({"kind": k, "ref": "2.1", "messages": msg}) + "\n" for k in ("opener", "scene") * 4)
+    (data / "train.jsonl").write_text(rows)
+    (data / "val.jsonl").write_text(rows)
+    cfg = resolve("smoke", out_dir=tmp_path / "run", dataset=data, export=False, max_steps=2, batch_size=2,
+                  val_examples=4, kind_weights={"scene": 0})
+    summary = run(cfg)
+    assert summary["steps"] == 2 and summary["tokens_per_s"] > 0 and "gguf" not in summary
+    state = json.loads((tmp_path / "run" / "checkpoint" / "state.json").read_text())
+    assert state["step"] == 2 and state["tokens"] > 0 and state["train_time"] > 0
+    assert not (tmp_path / "run" / "export").exists()
+    assert next(e for e in read_log(tmp_path / "run") if e.get("event") == "data")["train"] == 4  # scenes weighted 0

@@ -42,6 +42,12 @@ class TrainConfig(BaseModel):
                                                                       "pass rate after training.")
     quantize: list[Literal["Q8_0", "Q4_K_M"]] = Field(default_factory=lambda: ["Q8_0", "Q4_K_M"],
                                                       description="Quantized GGUF files to write.")
+    dataset: Path | None = Field(None, description="A saved dataset folder (train.jsonl and val.jsonl, as "
+                                                    "`python -m engine.training.data` writes it) to train on; empty "
+                                                    "means build one from the corpus and the companion.")
+    export: bool = Field(True, description="After training, evaluate, export and quantize here. Off: stop at the "
+                                           "checkpoint (a GPU machine without llama.cpp); run again with it on to "
+                                           "finish from the checkpoint.")
     device: Literal["cpu", "cuda"] = Field("cpu", description="Where to train.")
     threads: int = Field(2, ge=1, le=256, description="CPU threads for torch.")
     seed: int = Field(7, ge=0, le=2**31 - 1, description="Random seed.")

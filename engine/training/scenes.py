@@ -10,6 +10,10 @@ sentence passed the chat gate (``--openers N``).
 
     .venv/bin/python -m engine.training.scenes OUT.jsonl [--stories 120] [--seed 11]
     .venv/bin/python -m engine.training.scenes OUT.jsonl --openers 600
+    .venv/bin/python -m engine.training.scenes OUT.jsonl --import-openers WRITTEN.jsonl
+
+The last form takes openers the team wrote ({"ref", "question", "opener"} per line, for training
+verses only) and keeps those that pass the same chat gate as the model's own.
 
 Writes one chat example per kept scene, as it goes (a stopped run keeps what it wrote).
 """
@@ -91,6 +95,44 @@ def generate_openers(studio, out: Path, n: int, seed: int = 11) -> dict:
     return {"questions": n, "kept": kept, "seconds": round(time.perf_counter() - start, 1)}
 
 
+def import_openers(studio, written: Path, out: Path, seed: int = 11) -> dict:
+    """Team-written openers that pass the chat gate, as opener examples with the chat's own prompt.
+
+    A short opener is paired with any age band's prompt, a longer one only with the older bands'."""
+    from collections import Counter
+
+    from ..chat import AGE_BANDS, STYLES, opener_messages
+    from ..quality import GateContext
+
+    chat = studio.chat_engine()
+    _, val_refs = split_refs(studio.library)
+    rng = random.Random(seed)
+    kept, problems = 0, Counter()
+    rows = [json.loads(line) for line in Path(written).read_text(encoding="utf-8").splitlines() if line.strip()]
+    with out.open("a", encoding="utf-8") as fh:
+        for row in rows:
+            if row["ref"] in val_refs:
+                problems["validation verse"] += 1
+                continue
+            verse = studio.library.verse(row["ref"])
+            card = studio.library.card(verse)
+            sentence = row["opener"].strip()
+            n_words = len(sentence.split())
+            band = rng.choice(AGE_BANDS if n_words <= 12 else AGE_BANDS[1:] if n_words <= 16 else AGE_BANDS[2:])
+            sources = " ".join([card.kid_meaning, card.big_idea, " ".join(card.kid_questions),
+                                verse.translation(language="english").text])
+            ctx = GateContext(question=row["question"], sources=sources,
+                              shown_anyway=card.big_idea if STYLES[band].show_big_idea else "")
+            found = chat._problems(sentence, ctx, [])
+            if found:
+                problems.update(p.split(" ")[0] if p.startswith("invented") else p for p in found)
+                continue
+            kept += 1
+            messages = opener_messages(row["question"], card, STYLES[band]) + [{"role": "assistant", "content": sentence}]
+            fh.write(json.dumps({"kind": "opener", "ref": verse.ref, "messages": messages}, ensure_ascii=False) + "\n")
+    return {"written": len(rows), "kept": kept, "problems": dict(problems.most_common(8))}
+
+
 def main(argv: list[str]) -> int:
     from .. import open_studio
 
@@ -99,8 +141,11 @@ def main(argv: list[str]) -> int:
     ap.add_argument("--stories", type=int, default=120)
     ap.add_argument("--seed", type=int, default=11)
     ap.add_argument("--openers", type=int, default=0, help="chat openers for this many kid questions instead of scenes")
+    ap.add_argument("--import-openers", type=Path, help="team-written openers to gate and convert")
     args = ap.parse_args(argv)
-    if args.openers:
+    if args.import_openers:
+        print(json.dumps(import_openers(open_studio(), args.import_openers, args.out, args.seed)))
+    elif args.openers:
         print(json.dumps(generate_openers(open_studio(), args.out, args.openers, args.seed)))
     else:
         print(json.dumps(generate(open_studio(), args.out, args.stories, args.seed)))

@@ -75,15 +75,25 @@ def _batches(rows, batch_size, pad_id, rng):
             yield {"input_ids": ids, "attention_mask": mask, "labels": labels}
 
 
+def _autocast(device_type: str):
+    """bf16 autocast on a GPU (the LoRA weights stay float32); nothing on the CPU."""
+    import contextlib
+
+    import torch
+
+    return torch.autocast("cuda", dtype=torch.bfloat16) if device_type == "cuda" else contextlib.nullcontext()
+
+
 def val_loss(model, rows, pad_id, batch_size: int = 8) -> float:
     import torch
 
     model.eval()
     total, count = 0.0, 0
+    device = next(model.parameters()).device
     gen = _batches(rows, min(batch_size, len(rows)), pad_id, random.Random(0))
-    with torch.no_grad():
+    with torch.no_grad(), _autocast(device.type):
         for _ in range(max(1, len(rows) // min(batch_size, len(rows)))):
-            batch = next(gen)
+            batch = {k: v.to(device) for k, v in next(gen).items()}
             n_tokens = int((batch["labels"] != -100).sum())
             total += float(model(**batch).loss) * n_tokens
             count += n_tokens
@@ -105,14 +115,27 @@ def load_base(config: TrainConfig):
     return base, tok, model
 
 
+def read_dataset(folder: Path) -> tuple[list[dict], list[dict]]:
+    """(train, validation) examples from a saved dataset folder."""
+    from ..errors import InvalidInput
+
+    out = []
+    for name in ("train", "val"):
+        path = Path(folder) / f"{name}.jsonl"
+        if not path.exists():
+            raise InvalidInput(f"No {name}.jsonl in {folder}: save a dataset there first "
+                               "(`python -m engine.training.data FOLDER` or the Training page).")
+        rows = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+        if not rows or any(not {"kind", "messages"} <= set(r) for r in rows):
+            raise InvalidInput(f"{path} is not a GitaGPT dataset: each line needs 'kind' and 'messages'.")
+        out.append(rows)
+    return out[0], out[1]
+
+
 def run(config: TrainConfig) -> dict:
     """All stages; returns the summary (also written to ``summary.json``)."""
     import torch
     from peft import LoraConfig, PeftModel, get_peft_model
-
-    from .. import open_studio
-    from .data import build_examples, write_dataset
-    from .export import export_model
 
     run_dir = config.run_dir
     run_dir.mkdir(parents=True, exist_ok=True)
@@ -125,10 +148,17 @@ def run(config: TrainConfig) -> dict:
     rng = random.Random(config.seed)
 
     log.write(event="stage", stage="data")
-    studio = open_studio()
-    train, val = build_examples(studio.library, studio.guard(), seed=config.seed)
+    studio = None
+    if config.dataset:
+        train, val = read_dataset(config.dataset)
+    else:
+        from .. import open_studio
+        from .data import build_examples, write_dataset
+
+        studio = open_studio()
+        train, val = build_examples(studio.library, studio.guard(), seed=config.seed)
+        write_dataset(run_dir / "data", train, val)
     train = [e for e in train for _ in range(config.kind_weights.get(e["kind"], 1))]
-    write_dataset(run_dir / "data", train, val)
     base_path, tok, model = load_base(config)
     pad_id = tok.pad_token_id if tok.pad_token_id is not None else tok.eos_token_id
     train_rows = [_tokenize(tok, e, config.max_len) for e in train]
@@ -149,7 +179,7 @@ def run(config: TrainConfig) -> dict:
     params = [p for p in model.parameters() if p.requires_grad]
     opt = torch.optim.AdamW(params, lr=config.lr, weight_decay=0.0)
     if (ckpt / "optimizer.pt").exists():
-        opt.load_state_dict(torch.load(ckpt / "optimizer.pt"))
+        opt.load_state_dict(torch.load(ckpt / "optimizer.pt", map_location=config.device))
 
     def lr_at(step: int) -> float:
         if step < config.warmup_steps:
@@ -161,7 +191,7 @@ def run(config: TrainConfig) -> dict:
         tmp = run_dir / "checkpoint.part"
         model.save_pretrained(str(tmp))
         torch.save(opt.state_dict(), tmp / "optimizer.pt")
-        (tmp / "state.json").write_text(json.dumps({"step": step}))
+        (tmp / "state.json").write_text(json.dumps({"step": step, "tokens": tokens, "train_time": train_time}))
         (tmp / "config.json").write_text(config.model_dump_json(indent=2))
         import shutil
 
@@ -176,7 +206,9 @@ def run(config: TrainConfig) -> dict:
     # batch order from its own seed, so a bare loop can replay exactly the same batches (bench/training.py)
     batches = _batches(train_rows, config.batch_size, pad_id, random.Random(config.seed + 1))
     model.train()
-    tokens, train_time, step = 0, 0.0, state["step"]
+    # a resumed run goes on counting its tokens and training time
+    tokens, train_time, step = state.get("tokens", 0), state.get("train_time", 0.0), state["step"]
+    time_before = train_time
     while step < config.max_steps:
         if (run_dir / STOP_FILE).exists():
             save(step)
@@ -188,7 +220,8 @@ def run(config: TrainConfig) -> dict:
         loss_sum = 0.0
         for _ in range(config.grad_accum):
             batch = {k: v.to(config.device) for k, v in next(batches).items()}
-            loss = model(**batch).loss / config.grad_accum
+            with _autocast(config.device):
+                loss = model(**batch).loss / config.grad_accum
             loss.backward()
             loss_sum += float(loss.detach())
             tokens += int(batch["attention_mask"].sum())
@@ -199,14 +232,23 @@ def run(config: TrainConfig) -> dict:
         train_time += time.perf_counter() - step_start  # training only: evaluations and checkpoints are not counted
         elapsed = time.perf_counter() - log.start
         log.write(event="step", step=step, loss=round(loss_sum, 4), lr=lr_at(step), tokens_per_s=round(tokens / train_time, 1),
-                  elapsed_s=round(elapsed, 1), eta_s=round(train_time / max(step - state["step"], 1) * (config.max_steps - step), 1))
+                  elapsed_s=round(elapsed, 1), eta_s=round((train_time - time_before) / max(step - state["step"], 1) * (config.max_steps - step), 1))
         if step % config.eval_every == 0 or step == config.max_steps:
             log.write(event="eval", step=step, val_loss=val_loss(model, val_rows, pad_id), which="tuned")
         if step % config.save_every == 0:
             save(step)
     save(step)
     train_tok_s = tokens / max(train_time, 1e-6)
+    if not config.export:
+        summary = {"checkpoint": str(ckpt), "val_loss_base": round(base_val, 4), "steps": step,
+                   "tokens_per_s": round(train_tok_s, 1), "seconds": round(time.perf_counter() - started, 1)}
+        log.write(event="done", **summary)
+        return summary
 
+    from .. import open_studio
+    from .export import export_model
+
+    studio = studio or open_studio()
     log.write(event="stage", stage="evaluate")
     tuned_val = val_loss(model, val_rows, pad_id)
     log.write(event="stage", stage="export")
