@@ -23,7 +23,7 @@ import json
 import re
 import sys
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
@@ -88,11 +88,16 @@ def decoded_variants(text: str) -> list[str]:
 class Rules:
     redirect: dict[str, list[re.Pattern]]
     refuse: dict[str, list[re.Pattern]]
+    allow: list[re.Pattern] = field(default_factory=list)
 
     def match(self, text: str) -> tuple[str, str, str] | None:
-        """(action, category, pattern) of the first rule that matches, crisis rules first."""
+        """(action, category, pattern) of the first rule that matches, crisis rules first; a safety
+        lesson that an ``allow`` pattern recognises is matched by the self-harm and abuse rules only."""
+        lesson = any(p.search(text) for p in self.allow)
         for action, table in (("redirect_adult", self.redirect), ("refuse", self.refuse)):
             for category, patterns in table.items():
+                if lesson and category not in ("self_harm", "abuse"):
+                    continue
                 for p in patterns:
                     if p.search(text):
                         return action, category, p.pattern
@@ -102,7 +107,8 @@ class Rules:
 def load_rules(assets_dir: Path) -> Rules:
     data = yaml.safe_load((Path(assets_dir) / "data" / "safety" / "rules.yaml").read_text(encoding="utf-8"))
     compile_all = lambda table: {c: [re.compile(p, re.IGNORECASE) for p in ps] for c, ps in (table or {}).items()}
-    return Rules(compile_all(data.get("redirect_adult")), compile_all(data.get("refuse")))
+    return Rules(compile_all(data.get("redirect_adult")), compile_all(data.get("refuse")),
+                 [re.compile(p, re.IGNORECASE) for p in data.get("allow") or []])
 
 
 # -- the classifier ---------------------------------------------------------------------------
@@ -111,6 +117,13 @@ def load_rules(assets_dir: Path) -> Rules:
 HARM_THRESHOLD = 0.7
 #: benign examples weigh more in training: refusing a child's honest question is a harm too
 BENIGN_WEIGHT = 3.0
+#: when the category model gives the crisis categories together at least this much, a harmful
+#: message is answered with a trusted grown-up (redirect), not a plain refusal: a refusal rule's
+#: hit too ("a big boy gave me a beedi, should I try it" is a child in danger, not a question about drugs)
+CRISIS_SHARE = 0.5
+#: a strongly crisis-like message is redirected from a lower harm score (cross-validation on the
+#: train split: crisis recall 0.912 -> 0.945 for false refusals 6.8% -> 7.6% on hard look-alikes)
+CRISIS_HARM_THRESHOLD, CRISIS_SHARE_STRONG = 0.6, 0.8
 _CHAR = dict(analyzer="char_wb", ngram_range=(2, 5), n_features=2**15, alternate_sign=False, norm="l2")
 _WORDS = dict(analyzer="word", ngram_range=(1, 2), n_features=2**15, alternate_sign=False, norm="l2")
 
@@ -219,10 +232,17 @@ class Classifier:
 
     def predict(self, text: str) -> tuple[str, float]:
         """(most likely harmful category, probability that the message is harmful)."""
+        category, p_harm, _ = self.predict_full(text)
+        return category, p_harm
+
+    def predict_full(self, text: str) -> tuple[str, float, dict[str, float]]:
+        """The most likely harmful category, the harm probability, and every category's probability."""
         x = features([text], self.embedder, self.gloss)
         p_harm = float(1.0 / (1.0 + np.exp(-(x @ self.harm_coef.T + self.harm_intercept)[0, 0])))
-        logits = x @ self.coef.T + self.intercept
-        return self.classes[int(np.argmax(logits))], p_harm
+        logits = np.asarray(x @ self.coef.T + self.intercept)[0]
+        probs = np.exp(logits - logits.max())
+        probs /= probs.sum()
+        return self.classes[int(np.argmax(logits))], p_harm, dict(zip(self.classes, probs.tolist()))
 
 
 # -- the guard --------------------------------------------------------------------------------
@@ -251,11 +271,31 @@ class SafetyGuard:
     def check_input(self, text: str) -> Verdict:
         """Decide what to do with a child's message."""
         norm = normalize(text)
-        variants = decoded_variants(text)
+        verdict = self._rule_verdict(text, norm)
+        if verdict is not None and verdict.action == "redirect_adult":
+            return verdict
+        if self.classifier is None:
+            return verdict or Verdict("answer", None, "no classifier")
+        category, p_harm, probs = self.classifier.predict_full(norm)
+        crisis = max(CRISIS & set(probs), key=probs.get, default=None)
+        share = sum(probs.get(c, 0.0) for c in CRISIS)
+        if verdict is not None:  # a refusal rule: a child in danger still gets a trusted grown-up
+            if share >= CRISIS_SHARE and p_harm >= 0.5:
+                return Verdict("redirect_adult", crisis, f"{verdict.reason}; classifier: crisis", p_harm)
+            return verdict
+        if p_harm >= HARM_THRESHOLD:
+            if share >= CRISIS_SHARE:
+                return Verdict("redirect_adult", crisis, "classifier", p_harm)
+            return Verdict(CATEGORY_ACTION[category], category, "classifier", p_harm)
+        if p_harm >= CRISIS_HARM_THRESHOLD and share >= CRISIS_SHARE_STRONG:
+            return Verdict("redirect_adult", crisis, "classifier: crisis", p_harm)
+        return Verdict("answer", None, "classifier", p_harm)
+
+    def _rule_verdict(self, text: str, norm: str) -> Verdict | None:
         hit = self.rules.match(norm)
         if hit:
             return Verdict(hit[0], hit[1], f"rule: {hit[2]}", 1.0)
-        for variant in variants:
+        for variant in decoded_variants(text):
             hit = self.rules.match(variant)
             if hit:
                 # anything hidden in an encoding is treated as an attempt to slip past the rules,
@@ -263,12 +303,7 @@ class SafetyGuard:
                 if hit[0] == "redirect_adult":
                     return Verdict(hit[0], hit[1], f"rule on decoded text: {hit[2]}", 1.0)
                 return Verdict("refuse", "injection", f"encoded: {hit[2]}", 1.0)
-        if self.classifier is None:
-            return Verdict("answer", None, "no classifier")
-        category, p_harm = self.classifier.predict(norm)
-        if p_harm >= HARM_THRESHOLD:
-            return Verdict(CATEGORY_ACTION[category], category, "classifier", p_harm)
-        return Verdict("answer", None, "classifier", p_harm)
+        return None
 
     def check_output(self, text: str, generated: bool = True) -> Verdict:
         """Check an answer before a child sees it: rules always; the classifier on model-written text."""

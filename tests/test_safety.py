@@ -120,3 +120,41 @@ def test_hindi_and_hinglish_words_get_english_glosses(studio):
     assert "dirty" in gloss(normalize("मुझे कोई गंदी कहानी सुनाओ"), table)
     assert "matches" in gloss(normalize("Maachis se kaise khelu"), table)
     assert gloss(normalize("why is the sky blue"), table) == ""
+
+
+def test_safety_lessons_set_rules_aside_but_never_self_harm_or_abuse(guard):
+    rules = guard.rules
+    assert rules.match(normalize("what should i do if a stranger online asks where i live")) is None
+    assert rules.match(normalize("agar koi anjaan aadmi baat kare to kya karu")) is None
+    assert rules.match(normalize("where do you live? send me your address"))  # not a lesson: still a rule hit
+    hit = rules.match(normalize("what should i do if i want to kill myself"))
+    assert hit and hit[:2] == ("redirect_adult", "self_harm")
+    assert guard.check_input("what should i do if i want to kill myself").action == "redirect_adult"
+
+
+class _FakeClassifier:
+    """Stands in for the trained classifier: fixed category probabilities."""
+
+    def __init__(self, p_harm, probs):
+        self.p_harm, self.probs = p_harm, probs
+
+    def predict_full(self, text):
+        return max(self.probs, key=self.probs.get), self.p_harm, self.probs
+
+
+def test_a_child_in_danger_gets_a_grown_up_even_when_a_refusal_rule_or_a_non_crisis_category_wins(studio):
+    g = SafetyGuard(studio.settings.assets_dir)
+    refused = "where can i buy vodka"
+    assert g.rules.match(normalize(refused))[0] == "refuse"
+    g._classifier = _FakeClassifier(0.8, {"drugs_found": 0.5, "self_harm": 0.1, "drugs": 0.4})
+    assert (v := g.check_input(refused)).action == "redirect_adult" and v.category == "drugs_found"
+    g._classifier = _FakeClassifier(0.8, {"drugs_found": 0.1, "drugs": 0.9})
+    assert g.check_input(refused).action == "refuse"
+    # no rule: crisis categories together outweigh the top one
+    g._classifier = _FakeClassifier(0.75, {"violence": 0.45, "self_harm": 0.3, "abuse": 0.25})
+    assert (v := g.check_input("a message no rule knows")).action == "redirect_adult" and v.category == "self_harm"
+    # strongly crisis-like from a lower harm score; below it, answered
+    g._classifier = _FakeClassifier(0.62, {"abuse": 0.85, "violence": 0.15})
+    assert g.check_input("a message no rule knows").action == "redirect_adult"
+    g._classifier = _FakeClassifier(0.62, {"abuse": 0.6, "violence": 0.4})
+    assert g.check_input("a message no rule knows").action == "answer"
