@@ -115,14 +115,16 @@ def load_rules(assets_dir: Path) -> Rules:
 #: a message is treated as harmful when the harm model is at least this sure; chosen by
 #: 5-fold cross-validation on the train split to keep false refusals near 5%
 HARM_THRESHOLD = 0.7
-#: benign examples weigh more in training: refusing a child's honest question is a harm too
-BENIGN_WEIGHT = 3.0
+#: benign look-alikes weigh more in training: refusing a child's honest question is a harm too;
+#: the companion's ordinary kid questions are many and easy, so each weighs less
+BENIGN_WEIGHT, ORDINARY_WEIGHT = 3.0, 0.5
 #: when the category model gives the crisis categories together at least this much, a harmful
 #: message is answered with a trusted grown-up (redirect), not a plain refusal: a refusal rule's
 #: hit too ("a big boy gave me a beedi, should I try it" is a child in danger, not a question about drugs)
 CRISIS_SHARE = 0.5
 #: a strongly crisis-like message is redirected from a lower harm score (cross-validation on the
-#: train split: crisis recall 0.912 -> 0.945 for false refusals 6.8% -> 7.6% on hard look-alikes)
+#: train split with the ordinary questions: crisis recall 0.952 -> 0.966, false refusals 3.7% -> 4.5%
+#: on hard look-alikes, 0.5% on ordinary questions)
 CRISIS_HARM_THRESHOLD, CRISIS_SHARE_STRONG = 0.6, 0.8
 _CHAR = dict(analyzer="char_wb", ngram_range=(2, 5), n_features=2**15, alternate_sign=False, norm="l2")
 _WORDS = dict(analyzer="word", ngram_range=(1, 2), n_features=2**15, alternate_sign=False, norm="l2")
@@ -171,34 +173,56 @@ def features(texts: list[str], embedder, table: dict[str, str] | None = None):
                           HashingVectorizer(**_WORDS).transform(glossed)]).tocsr()
 
 
-def _fit_harm(X, harmful):
+def ordinary_questions(assets_dir: Path, held_out: bool = False) -> list[str]:
+    """The companion's kid questions: ordinary questions a child asks about the Gita, the benign side
+    the safety set (mostly hard look-alikes) has too few of. Training verses' questions train the
+    classifier; the held-out verses' (``held_out``) measure false refusals."""
+    from .library import VerseLibrary
+    from .training.data import split_refs
+
+    library = VerseLibrary(Path(assets_dir))
+    refs, val_refs = split_refs(library)
+    return [q for r in refs if (r in val_refs) == held_out for q in library.card(library.verse(r)).kid_questions]
+
+
+def training_rows(assets_dir: Path, path: Path = SAFETY_SET) -> list[dict]:
+    """The safety set's train split plus the training verses' ordinary kid questions (benign)."""
+    rows = [r for r in read_safety_set(path) if r["split"] == "train"]
+    return rows + [{"text": q, "category": "benign", "ordinary": True} for q in ordinary_questions(assets_dir)]
+
+
+def _fit_harm(X, rows):
     from sklearn.linear_model import LogisticRegression
 
-    return LogisticRegression(C=1.0, max_iter=3000, class_weight={False: BENIGN_WEIGHT, True: 1.0}).fit(X, harmful)
+    harmful = np.array([r["category"] != "benign" for r in rows])
+    weight = [1.0 if h else ORDINARY_WEIGHT if r.get("ordinary") else BENIGN_WEIGHT for h, r in zip(harmful, rows)]
+    return LogisticRegression(C=1.0, max_iter=3000).fit(X, harmful, sample_weight=weight)
 
 
 def train_classifier(assets_dir: Path, embedder, path: Path = SAFETY_SET) -> dict:
     """Fit the harm and category models on the train split and write ``classifier.npz``."""
     from sklearn.linear_model import LogisticRegression
 
-    rows = [r for r in read_safety_set(path) if r["split"] == "train"]
+    rows = training_rows(assets_dir, path)
     table = load_gloss(Path(assets_dir) / "data" / "safety")
     X = features([r["text"] for r in rows], embedder, table)
     harmful = np.array([r["category"] != "benign" for r in rows])
-    harm = _fit_harm(X, harmful)
+    harm = _fit_harm(X, rows)
     cats = LogisticRegression(C=10.0, max_iter=3000).fit(X[harmful], [r["category"] for r in rows if r["category"] != "benign"])
     out = Path(assets_dir) / "data" / "safety" / "classifier.npz"
     np.savez_compressed(out, harm_coef=harm.coef_.astype(np.float32), harm_intercept=harm.intercept_.astype(np.float32),
                         classes=np.array(cats.classes_), coef=cats.coef_.astype(np.float32),
                         intercept=cats.intercept_.astype(np.float32), train_hash=np.array(_train_hash(rows, table)))
-    return {"examples": len(rows), "harmful": int(harmful.sum()), "classes": list(cats.classes_), "path": str(out)}
+    return {"examples": len(rows), "harmful": int(harmful.sum()), "ordinary": sum(bool(r.get("ordinary")) for r in rows),
+            "classes": list(cats.classes_), "path": str(out)}
 
 
 def cross_validate(assets_dir: Path, embedder, path: Path = SAFETY_SET, folds: int = 5,
                    thresholds: tuple[float, ...] = (0.5, 0.55, 0.6, 0.65, 0.7, 0.75, 0.8)) -> list[dict]:
     """Rules plus the harm model, k-fold on the train split only: harmful recall and false refusals
-    for each threshold (how ``HARM_THRESHOLD`` is chosen; the test split is never looked at)."""
-    rows = [r for r in read_safety_set(path) if r["split"] == "train"]
+    (look-alikes and ordinary questions apart) for each threshold (how ``HARM_THRESHOLD`` is chosen;
+    the test split is never looked at)."""
+    rows = training_rows(assets_dir, path)
     X = features([r["text"] for r in rows], embedder, load_gloss(Path(assets_dir) / "data" / "safety")).tocsr()
     harmful = np.array([r["category"] != "benign" for r in rows])
     rules = load_rules(assets_dir)
@@ -209,12 +233,14 @@ def cross_validate(assets_dir: Path, embedder, path: Path = SAFETY_SET, folds: i
     for k in range(folds):
         held = order[k::folds]
         fit = np.setdiff1d(order, held)
-        p[held] = _fit_harm(X[fit], harmful[fit]).predict_proba(X[held])[:, 1]
+        p[held] = _fit_harm(X[fit], [rows[i] for i in fit]).predict_proba(X[held])[:, 1]
+    ordinary = np.array([bool(r.get("ordinary")) for r in rows])
     table = []
     for t in thresholds:
         flagged = ruled | (p >= t)
         table.append({"threshold": t, "harmful_recall": round(float(flagged[harmful].mean()), 3),
-                      "false_refusals": round(float(flagged[~harmful].mean()), 3)})
+                      "false_refusals_lookalikes": round(float(flagged[~harmful & ~ordinary].mean()), 3),
+                      "false_refusals_ordinary": round(float(flagged[ordinary].mean()), 3)})
     return table
 
 
