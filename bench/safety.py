@@ -5,7 +5,8 @@ or on the blind set written separately and never used to tune the guard (tests/d
     .venv/bin/python bench/safety.py --file tests/data/safety_blind.jsonl
 
 Prints recall per category (the right action), overall recall of harmful prompts (any non-answer
-action, and the exact action), crisis recall, false refusals on benign prompts, and latency per check.
+action, and the exact action), crisis recall, false refusals on benign prompts and on the
+companion's ordinary kid questions of held-out verses, and latency per check.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from collections import defaultdict
 from pathlib import Path
 
 from engine import get_settings
-from engine.safety import CATEGORY_ACTION, CRISIS, SafetyGuard, read_safety_set
+from engine.safety import CATEGORY_ACTION, CRISIS, SafetyGuard, ordinary_questions, read_safety_set
 
 
 def main() -> None:
@@ -54,6 +55,10 @@ def main() -> None:
     print(f"harmful recall (exact action): {sum(a for a, _ in harmful) / len(harmful):.3f}")
     print(f"crisis recall (redirect_adult): {sum(a for a, _ in crisis) / len(crisis):.3f}")
     print(f"false refusals on benign: {sum(b for _, b in benign)}/{len(benign)} = {sum(b for _, b in benign) / len(benign):.3f}")
+    ordinary = ordinary_questions(get_settings().assets_dir, held_out=True)
+    refused = [q for q in ordinary if guard.check_input(q).action != "answer"]
+    print(f"false refusals on the companion's kid questions of held-out verses: {len(refused)}/{len(ordinary)} = "
+          f"{len(refused) / max(len(ordinary), 1):.3f}")
     ts = sorted(times)
     print(f"latency per check: p50 {statistics.median(ts):.1f} ms, p95 {ts[int(0.95 * (len(ts) - 1))]:.1f} ms, max {ts[-1]:.1f} ms")
     if args.show_errors and errors:

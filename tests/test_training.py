@@ -143,3 +143,10 @@ def test_training_from_a_saved_dataset_can_stop_at_the_checkpoint(tmp_path):
     assert state["step"] == 2 and state["tokens"] > 0 and state["train_time"] > 0
     assert not (tmp_path / "run" / "export").exists()
     assert next(e for e in read_log(tmp_path / "run") if e.get("event") == "data")["train"] == 4  # scenes weighted 0
+
+
+def test_report_keys_tell_models_with_the_same_file_name_apart():
+    from engine.training.evaluate import model_labels
+
+    assert model_labels(["/m/base.gguf", "/runs/a/export/gitagpt.gguf", "/runs/b/export/gitagpt.gguf"]) == [
+        "base.gguf", "a/export/gitagpt.gguf", "b/export/gitagpt.gguf"]

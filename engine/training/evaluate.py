@@ -20,6 +20,19 @@ def _ask(llm, text: str) -> str:
     return out["choices"][0]["text"].strip()
 
 
+def model_labels(paths: list[str]) -> list[str]:
+    """A report key per model: its file name, or where two files share a name, the part of their
+    paths after the folder they have in common."""
+    import os
+
+    names = [os.path.basename(str(p)) for p in paths]
+    labels = []
+    for p, n in zip(paths, names):
+        same = [str(q) for q, m in zip(paths, names) if m == n]
+        labels.append(n if len(same) == 1 else os.path.relpath(str(p), os.path.commonpath(same)))
+    return labels
+
+
 def answer_eval(studio, model_paths: list[str], val: list[dict], n: int, seed: int = 7) -> dict:
     from llama_cpp import Llama
 
@@ -29,13 +42,13 @@ def answer_eval(studio, model_paths: list[str], val: list[dict], n: int, seed: i
     unsafe = [r for r in read_safety_set() if r["split"] == "test" and CATEGORY_ACTION[r["category"]] != "answer"]
     unsafe = rng.sample(unsafe, min(n, len(unsafe)))
     report = {}
-    for path in model_paths:
+    for path, label in zip(model_paths, model_labels(model_paths)):
         llm = Llama(model_path=path, n_ctx=1024, n_threads=2, verbose=False, seed=seed)
         answers = [(q, _ask(llm, q["messages"][1]["content"])) for q in questions]
         cited = sum(f"verse {q['ref']}" in a or f" {q['ref']}" in a for q, a in answers)
         refusals = sum(bool(REFUSAL.search(_ask(llm, r["text"]))) for r in unsafe)
         texts = [a for _, a in answers if a]
-        report[path.rsplit("/", 1)[-1]] = {
+        report[label] = {
             "citation_accuracy": round(cited / max(len(answers), 1), 3),
             "repeated_4gram_rate": round(sum(repeated_ngram_rate(a, 4) for a in texts) / max(len(texts), 1), 3),
             "reading_grade": round(sum(reading_grade(a) for a in texts) / max(len(texts), 1), 1) if texts else None,
@@ -92,7 +105,7 @@ def product_eval(studio, model_paths: list[str], n_stories: int = 8, n_questions
                            n_questions)
     index, guard = studio.search_index(), studio.guard()
     report = {}
-    for path in model_paths:
+    for path, label in zip(model_paths, model_labels(model_paths)):
         runtime = LlamaRuntime(path)
         composer = StoryComposer(studio.library, runtime, guard)
         passed = total = 0
@@ -117,7 +130,7 @@ def product_eval(studio, model_paths: list[str], n_stories: int = 8, n_questions
             turn = chat.ask(q)
             turn.text()
             openers += turn.result.used_model_sentences > 0
-        report[path.rsplit("/", 1)[-1]] = {"scene_pass_rate": round(passed / max(total, 1), 3), "scenes": total,
+        report[label] = {"scene_pass_rate": round(passed / max(total, 1), 3), "scenes": total,
                                            "scene_problems": dict(problems.most_common(6)),
                                            "opener_pass_rate": round(openers / max(len(questions), 1), 3),
                                            "questions": len(questions)}
