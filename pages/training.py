@@ -11,6 +11,7 @@ import streamlit as st
 
 import engine
 from components.state import get_studio
+from engine.training import bundle
 from engine.training.config import PRESETS, TrainConfig, resolve
 from engine.training.data import build_examples
 from engine.training.registry import active_model, list_models, runs_dir, set_active
@@ -127,8 +128,19 @@ in_use = studio.model_path("chat")
 stories_model = studio.model_path("stories")
 st.caption(f"In use for the chat: {in_use or 'the bundled SmolLM2-135M-Instruct'} · for stories: "
            f"{stories_model or 'the bundled SmolLM2-135M-Instruct'}")
+shipped = bundle.report(studio.settings.assets_dir)
+if shipped:
+    with st.container(border=True):
+        built = bundle.built_path(studio.settings.assets_dir)
+        st.markdown(f"**Shipped GitaGPT** · default for {', '.join(shipped.get('default_for', [])) or 'nothing'} · "
+                    + ("built by `make setup`" if built else "not built yet: run `make setup`"))
+        st.caption(shipped.get("why", ""))
+        product = shipped.get("product_eval", {})
+        st.dataframe([{"model": name, "scene pass rate": product[name]["scene_pass_rate"],
+                       "opener pass rate": product[name]["opener_pass_rate"]}
+                      for name in ("base", "gitagpt") if name in product], hide_index=True)
 if not models:
-    st.info("No exported models yet: finish a training run first.")
+    st.info("No exported models of your own yet: finish a training run first.")
 for m in models:
     with st.container(border=True):
         st.markdown(f"**{m['run']} · {m['kind']}** · {m['size_mb']} MB · preset {m['preset']} · {m['steps']} steps · "

@@ -35,6 +35,8 @@ def test_dashboard_shows_a_run_and_its_model(studio, tmp_path):
     assert any("Done: validation loss 3.0 → 2.6" in s.value for s in at.success)
     assert len(at.get("arrow_vega_lite_chart")) >= 2 or len(at.get("vega_lite_chart")) >= 2
     assert any("fake-run · Q8_0" in m.value for m in at.markdown)
+    # the shipped GitaGPT and the evaluation that made it the default
+    assert any("Shipped GitaGPT" in m.value and "default for stories, chat" in m.value for m in at.markdown)
     models = list_models(studio.settings.data_dir)
     assert models[0]["path"] == str(gguf)
     set_active(studio.settings.data_dir, gguf)

@@ -27,10 +27,13 @@ def folder(assets_dir: Path = DEFAULT_ASSETS_DIR) -> Path:
 
 def default_for(assets_dir: Path = DEFAULT_ASSETS_DIR) -> set[str]:
     """Where the shipped GitaGPT is the default ("stories", "chat"), from its evaluation; empty if none."""
-    report = folder(assets_dir) / "eval.json"
-    if not report.exists():
-        return set()
-    return set(json.loads(report.read_text(encoding="utf-8")).get("default_for", []))
+    return set((report(assets_dir) or {}).get("default_for", []))
+
+
+def report(assets_dir: Path = DEFAULT_ASSETS_DIR) -> dict | None:
+    """The shipped GitaGPT's evaluation (``eval.json``), or None when none ships."""
+    path = folder(assets_dir) / "eval.json"
+    return json.loads(path.read_text(encoding="utf-8")) if path.exists() else None
 
 
 def built_path(assets_dir: Path = DEFAULT_ASSETS_DIR) -> Path | None:
