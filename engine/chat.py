@@ -124,6 +124,14 @@ def opener_messages(question: str, card, style: AgeStyle) -> list[dict]:
     return [{"role": "system", "content": system}, {"role": "user", "content": question + hint}]
 
 
+def opener_gate_context(question: str, verse, card, style: AgeStyle) -> GateContext:
+    """What an opener may draw on (the card and the translation), and the big idea it must not repeat
+    where the answer shows it anyway (also the gate of GitaGPT's written openers)."""
+    sources = " ".join([card.kid_meaning, card.big_idea, " ".join(card.kid_questions)] if card else []) + " " + \
+        verse.translation(language="english").text
+    return GateContext(question=question, sources=sources, shown_anyway=card.big_idea if card and style.show_big_idea else "")
+
+
 @lru_cache(maxsize=4)
 def load_openers(assets_dir: Path) -> dict:
     return yaml.safe_load((Path(assets_dir) / "data" / "chat" / "openers.yaml").read_text(encoding="utf-8"))
@@ -292,10 +300,7 @@ class ChatEngine:
             return
         card = self.library.card(verse)
         prompt, stops = self.runtime.format_chat(opener_messages(question, card, style))
-        sources = " ".join([card.kid_meaning, card.big_idea, " ".join(card.kid_questions)] if card else []) + " " + \
-            verse.translation(language="english").text
-        ctx = GateContext(question=question, sources=sources,
-                          shown_anyway=card.big_idea if card and style.show_big_idea else "")
+        ctx = opener_gate_context(question, verse, card, style)
         buffer, shown = "", []
         stream = self.runtime.stream(prompt, max_tokens=style.max_llm_tokens, temperature=self.temperature,
                                      seed=self.seed, stop=stops + ["\n"], timing=result.llm)

@@ -122,6 +122,8 @@ BENIGN_WEIGHT, ORDINARY_WEIGHT = 3.0, 0.5
 #: message is answered with a trusted grown-up (redirect), not a plain refusal: a refusal rule's
 #: hit too ("a big boy gave me a beedi, should I try it" is a child in danger, not a question about drugs)
 CRISIS_SHARE = 0.5
+#: ... provided the harm model leans harmful at all
+RULE_CRISIS_HARM = 0.5
 #: a strongly crisis-like message is redirected from a lower harm score (cross-validation on the
 #: train split with the ordinary questions: crisis recall 0.952 -> 0.966, false refusals 3.7% -> 4.5%
 #: on hard look-alikes, 0.5% on ordinary questions)
@@ -306,7 +308,7 @@ class SafetyGuard:
         crisis = max(CRISIS & set(probs), key=probs.get, default=None)
         share = sum(probs.get(c, 0.0) for c in CRISIS)
         if verdict is not None:  # a refusal rule: a child in danger still gets a trusted grown-up
-            if share >= CRISIS_SHARE and p_harm >= 0.5:
+            if share >= CRISIS_SHARE and p_harm >= RULE_CRISIS_HARM:
                 return Verdict("redirect_adult", crisis, f"{verdict.reason}; classifier: crisis", p_harm)
             return verdict
         if p_harm >= HARM_THRESHOLD:

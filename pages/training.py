@@ -121,6 +121,12 @@ def run_view(run: str) -> None:
 if current:
     run_view(current)
 
+def product_table(product: dict) -> None:
+    """Scene and opener pass rates per model, from a product evaluation (its text entries left out)."""
+    st.dataframe([{"model": name, "scene pass rate": r["scene_pass_rate"], "opener pass rate": r["opener_pass_rate"]}
+                  for name, r in product.items() if isinstance(r, dict)], hide_index=True)
+
+
 st.divider()
 st.subheader("📚 Models")
 models = list_models(studio.settings.data_dir)
@@ -135,10 +141,7 @@ if shipped:
         st.markdown(f"**Shipped GitaGPT** · default for {', '.join(shipped.get('default_for', [])) or 'nothing'} · "
                     + ("built by `make setup`" if built else "not built yet: run `make setup`"))
         st.caption(shipped.get("why", ""))
-        product = shipped.get("product_eval", {})
-        st.dataframe([{"model": name, "scene pass rate": product[name]["scene_pass_rate"],
-                       "opener pass rate": product[name]["opener_pass_rate"]}
-                      for name in ("base", "gitagpt") if name in product], hide_index=True)
+        product_table(shipped.get("product_eval", {}))
 if not models:
     st.info("No exported models of your own yet: finish a training run first.")
 for m in models:
@@ -148,8 +151,7 @@ for m in models:
         if m["product"]:
             st.caption("How often each model's own words reach a child (held-out verses): scenes used instead of "
                        "the plan's text, and chat answers that open with the model's sentence.")
-            st.dataframe([{"model": name, "scene pass rate": r["scene_pass_rate"], "opener pass rate": r["opener_pass_rate"]}
-                          for name, r in m["product"].items()], hide_index=True)
+            product_table(m["product"])
         if m["answers"]:
             st.json(m["answers"], expanded=False)
         if st.button("Use for chat and stories", key=f"use-{m['path']}"):

@@ -131,8 +131,7 @@ def product_eval(studio, model_paths: list[str], n_stories: int = 8, n_questions
             turn.text()
             openers += turn.result.used_model_sentences > 0
         report[label] = {"scene_pass_rate": round(passed / max(total, 1), 3), "scenes": total,
-                                           "scene_problems": dict(problems.most_common(6)),
-                                           "opener_pass_rate": round(openers / max(len(questions), 1), 3),
-                                           "questions": len(questions)}
+                         "scene_problems": dict(problems.most_common(6)),
+                         "opener_pass_rate": round(openers / max(len(questions), 1), 3), "questions": len(questions)}
         del composer, chat, runtime
     return report

@@ -101,8 +101,7 @@ def import_openers(studio, written: Path, out: Path, seed: int = 11) -> dict:
     A short opener is paired with any age band's prompt, a longer one only with the older bands'."""
     from collections import Counter
 
-    from ..chat import AGE_BANDS, STYLES, opener_messages
-    from ..quality import GateContext
+    from ..chat import AGE_BANDS, STYLES, opener_gate_context, opener_messages
 
     chat = studio.chat_engine()
     _, val_refs = split_refs(studio.library)
@@ -119,11 +118,7 @@ def import_openers(studio, written: Path, out: Path, seed: int = 11) -> dict:
             sentence = row["opener"].strip()
             n_words = len(sentence.split())
             band = rng.choice(AGE_BANDS if n_words <= 12 else AGE_BANDS[1:] if n_words <= 16 else AGE_BANDS[2:])
-            sources = " ".join([card.kid_meaning, card.big_idea, " ".join(card.kid_questions),
-                                verse.translation(language="english").text])
-            ctx = GateContext(question=row["question"], sources=sources,
-                              shown_anyway=card.big_idea if STYLES[band].show_big_idea else "")
-            found = chat._problems(sentence, ctx, [])
+            found = chat._problems(sentence, opener_gate_context(row["question"], verse, card, STYLES[band]), [])
             if found:
                 problems.update(p.split(" ")[0] if p.startswith("invented") else p for p in found)
                 continue
