@@ -7,7 +7,9 @@ PORT   ?= 8501
 
 .PHONY: setup run app test test-fast lint bench clean-venv
 
-setup: $(STAMP)
+SAFETY_ONNX := assets/models/safety/.built
+
+setup: $(STAMP) $(SAFETY_ONNX)
 
 # Re-runs only when a requirements file or pyproject.toml changes; pip caches built wheels
 # (llama-cpp-python builds from source once, about 5 minutes on 2 cores).
@@ -26,6 +28,11 @@ $(STAMP): requirements.txt requirements-dev.txt pyproject.toml scripts/system_pa
 	$(BIN)/python -m engine.training.bundle
 	@touch $(STAMP)
 	@echo "Setup done. Check the machine with: $(BIN)/gita-tales doctor"
+
+# The safety check runs both of its MiniLMs in ONNX Runtime: export them once, and again after a retrain
+$(SAFETY_ONNX): $(STAMP) assets/data/safety/classifier.npz
+	$(BIN)/python -m engine.safety export
+	@touch $@
 
 run: setup
 	$(BIN)/streamlit run studio/app.py --server.port $(PORT)

@@ -6,7 +6,9 @@ or on the blind set written separately and never used to tune the guard (tests/d
 
 Prints recall per category (the right action), overall recall of harmful prompts (any non-answer
 action, and the exact action), crisis recall, false refusals on benign prompts and on the
-companion's ordinary kid questions of held-out verses, and latency per check.
+companion's ordinary kid questions of held-out verses, and latency per check: in ONNX Runtime (what
+ships once ``make setup`` has exported the two MiniLMs) and, as the baseline in the same run, the same
+checks with both MiniLMs in torch.
 """
 
 from __future__ import annotations
@@ -18,7 +20,8 @@ from collections import defaultdict
 from pathlib import Path
 
 from engine import get_settings
-from engine.safety import CATEGORY_ACTION, CRISIS, SafetyGuard, ordinary_questions, read_safety_set
+from engine.embedder import get_embedder
+from engine.safety import CATEGORY_ACTION, CRISIS, Classifier, SafetyGuard, ordinary_questions, read_safety_set
 
 
 def main() -> None:
@@ -59,10 +62,28 @@ def main() -> None:
     refused = [q for q in ordinary if guard.check_input(q).action != "answer"]
     print(f"false refusals on the companion's kid questions of held-out verses: {len(refused)}/{len(ordinary)} = "
           f"{len(refused) / max(len(ordinary), 1):.3f}")
-    ts = sorted(times)
-    print(f"latency per check: p50 {statistics.median(ts):.1f} ms, p95 {ts[int(0.95 * (len(ts) - 1))]:.1f} ms, max {ts[-1]:.1f} ms")
+    print(f"latency per check ({guard.classifier.runtime}): {_latency(times)}")
+    baseline = SafetyGuard(get_settings().assets_dir)
+    baseline._classifier = Classifier(baseline._classifier_path, get_embedder(), onnx_folder=None)
+    baseline.check_input("warm up")
+    torch_times = []
+    for r in rows:
+        t = time.perf_counter()
+        baseline.check_input(r["text"])
+        torch_times.append((time.perf_counter() - t) * 1000)
+    print(f"latency per check (torch, baseline): {_latency(torch_times)}")
+    print(f"torch / onnxruntime: p50 {statistics.median(torch_times) / statistics.median(times):.2f}x, "
+          f"p95 {_p95(torch_times) / _p95(times):.2f}x")
     if args.show_errors and errors:
         print("\nerrors:\n" + "\n".join(errors))
+
+
+def _p95(times: list[float]) -> float:
+    return sorted(times)[int(0.95 * (len(times) - 1))]
+
+
+def _latency(times: list[float]) -> str:
+    return f"p50 {statistics.median(times):.1f} ms, p95 {_p95(times):.1f} ms, max {max(times):.1f} ms"
 
 
 if __name__ == "__main__":

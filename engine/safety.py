@@ -25,6 +25,8 @@ import json
 import re
 import sys
 import unicodedata
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -33,6 +35,7 @@ import numpy as np
 import yaml
 
 from .errors import ModelError
+from .minilm_onnx import FOLDER as ONNX_FOLDER
 from .paths import REPO_ROOT
 
 #: what each category of the labelled set asks the guard to do
@@ -176,11 +179,15 @@ def features(texts: list[str], embedder, table: dict[str, str] | None = None):
     """Sentence meaning (MiniLM, on the message plus the English glosses of its Hindi and Hinglish
     words) plus hashed character and word n-grams, which catch Hinglish and spelling games that an
     English embedder misses. Stateless: nothing to ship but weights."""
+    norm, glossed = glossed_texts(texts, table)
+    return _stack(embedder.embed(glossed), norm, glossed)
+
+
+def _stack(vectors: np.ndarray, norm: list[str], glossed: list[str]):
     from scipy import sparse
     from sklearn.feature_extraction.text import HashingVectorizer
 
-    norm, glossed = glossed_texts(texts, table)
-    return sparse.hstack([sparse.csr_matrix(embedder.embed(glossed)), HashingVectorizer(**_CHAR).transform(norm),
+    return sparse.hstack([sparse.csr_matrix(vectors), HashingVectorizer(**_CHAR).transform(norm),
                           HashingVectorizer(**_WORDS).transform(glossed)]).tocsr()
 
 
@@ -297,11 +304,20 @@ def _linear(arrays, X) -> tuple[np.ndarray, np.ndarray]:
     return p_harm, probs / probs.sum(1, keepdims=True)
 
 
+def _one_torch_thread() -> None:
+    import torch
+
+    torch.set_num_threads(1)  # this worker thread only: the caller's threads keep their setting
+
+
 class Classifier:
     """The average of two models: logistic regressions over :func:`features` (harmful or not, then which
-    category) and the fine-tuned encoder (:mod:`engine.safety_encoder`)."""
+    category) and the fine-tuned encoder (:mod:`engine.safety_encoder`).
 
-    def __init__(self, path: Path, embedder):
+    The two MiniLM passes (frozen for the regression, fine-tuned for the encoder) run side by side, one
+    core each, in ONNX Runtime when ``onnx_folder`` is given (:mod:`engine.minilm_onnx`), else in torch."""
+
+    def __init__(self, path: Path, embedder, onnx_folder: Path | None = None):
         from .safety_encoder import SafetyEncoder
 
         try:
@@ -315,26 +331,59 @@ class Classifier:
         self.train_hash = str(data["train_hash"])
         self.embedder = embedder
         self.gloss = load_gloss(Path(path).parent)
-        self.encoder = SafetyEncoder(data)
+        self.encoder = SafetyEncoder(data, onnx_folder)
+        #: where the two MiniLM passes run: "onnxruntime", or "torch (why)"
+        self.runtime, self.frozen = self.encoder.runtime, None
+        if self.encoder.onnx is not None:
+            try:
+                self.frozen = _frozen_pooler(onnx_folder)
+            except Exception as exc:  # noqa: BLE001 - the embedder does the same work in torch
+                self.runtime = f"torch for the regression's MiniLM (ONNX Runtime unavailable: {str(exc)[:120]})"
+        self._workers = ThreadPoolExecutor(2, thread_name_prefix="safety", initializer=_one_torch_thread)
 
     def predict(self, text: str) -> tuple[str, float]:
         """(most likely harmful category, probability that the message is harmful)."""
         category, p_harm, _ = self.predict_full(text)
         return category, p_harm
 
-    def predict_full(self, text: str, skip_below: float | None = None) -> tuple[str, float, dict[str, float]]:
-        """The most likely harmful category, the harm probability, and every category's probability.
+    def start(self, text: str) -> Callable[[], tuple[str, float, dict[str, float]]]:
+        """Start both models on a message and return what waits for :meth:`predict_full`'s answer, so
+        that the caller can do other work (the rules) meanwhile."""
+        norm, glossed = glossed_texts([text], self.gloss)
+        encoded = self._workers.submit(self.encoder.predict, glossed)
+        embedded = self._workers.submit(self._embed, glossed)
 
-        With ``skip_below``, a message whose average could not reach it, whatever the encoder says
-        (the regression's probability plus 1, halved), is not given to the encoder: the returned harm
-        probability is then that bound and the categories are the regression's. Most ordinary
-        messages take this path, in half the time."""
-        p_lr, probs_lr = _linear(self.arrays, features([text], self.embedder, self.gloss))
-        if skip_below is not None and (bound := (float(p_lr[0]) + 1.0) / 2) < skip_below:
-            return self.classes[int(np.argmax(probs_lr[0]))], bound, dict(zip(self.classes, probs_lr[0].tolist()))
-        p_enc, probs_enc = self.encoder.predict(glossed_texts([text], self.gloss)[1])
-        p_harm, probs = float(p_lr[0] + p_enc[0]) / 2, (probs_lr[0] + probs_enc[0]) / 2
-        return self.classes[int(np.argmax(probs))], p_harm, dict(zip(self.classes, probs.tolist()))
+        def result() -> tuple[str, float, dict[str, float]]:
+            p_lr, probs_lr = _linear(self.arrays, _stack(embedded.result(), norm, glossed))
+            p_enc, probs_enc = encoded.result()
+            p_harm, probs = float(p_lr[0] + p_enc[0]) / 2, (probs_lr[0] + probs_enc[0]) / 2
+            return self.classes[int(np.argmax(probs))], p_harm, dict(zip(self.classes, probs.tolist()))
+
+        return result
+
+    def predict_full(self, text: str) -> tuple[str, float, dict[str, float]]:
+        """The most likely harmful category, the harm probability, and every category's probability."""
+        return self.start(text)()
+
+    def _embed(self, texts: list[str]) -> np.ndarray:
+        """The bundled MiniLM's sentence vectors (what :class:`~engine.embedder.Embedder` gives)."""
+        if self.frozen is None:
+            return self.embedder.embed(texts)
+        pooled = self.frozen.pooled(texts)
+        return pooled / np.maximum(np.linalg.norm(pooled, axis=-1, keepdims=True), 1e-12)
+
+
+#: the embedder truncates at this many tokens (sentence-transformers' setting for all-MiniLM-L6-v2)
+EMBEDDER_MAX_TOKENS = 256
+
+
+def _frozen_pooler(folder: Path):
+    from .minilm_onnx import pooler, weights_digest
+    from .resources import embedder_path
+    from .safety_encoder import _base_model
+
+    weights = next(iter(sorted(Path(embedder_path()).glob("*.safetensors"))), None)
+    return pooler(folder, "minilm", weights_digest(path=weights), _base_model, EMBEDDER_MAX_TOKENS)
 
 
 def _rule_verdict(rules: Rules, text: str, norm: str) -> Verdict | None:
@@ -393,20 +442,26 @@ class SafetyGuard:
         if self._classifier is None and self._classifier_path.exists():
             from .embedder import get_embedder
 
-            self._classifier = Classifier(self._classifier_path, self._embedder or get_embedder())
+            self._classifier = Classifier(self._classifier_path, self._embedder or get_embedder(),
+                                          self.assets_dir / ONNX_FOLDER)
         return self._classifier
 
     def check_input(self, text: str) -> Verdict:
         """Decide what to do with a child's message."""
         norm = normalize(text)
-        verdict = _rule_verdict(self.rules, text, norm)
+        pending, damaged = None, None
+        try:
+            pending = self.classifier.start(norm) if self.classifier is not None else None
+        except ModelError as exc:  # the crisis rules still answer; anything else must not pass unchecked
+            damaged = exc
+        verdict = _rule_verdict(self.rules, text, norm)  # while the models run
         if verdict is not None and verdict.action == "redirect_adult":
             return verdict
-        if self.classifier is None:
+        if damaged is not None:
+            raise damaged
+        if pending is None:
             return verdict or Verdict("answer", None, "no classifier")
-        # with no rule hit, a harm probability below both thresholds is answered whatever the categories
-        skip = None if verdict is not None else min(HARM_THRESHOLD, CRISIS_HARM_THRESHOLD)
-        _, p_harm, probs = self.classifier.predict_full(norm, skip_below=skip)
+        _, p_harm, probs = pending()
         return decide(verdict, p_harm, probs)
 
     def check_output(self, text: str, generated: bool = True) -> Verdict:
@@ -475,7 +530,13 @@ def _main(argv: list[str]) -> int:
         for row in cross_validate(DEFAULT_ASSETS_DIR, get_embedder()):
             print(json.dumps(row))
         return 0
-    print("usage: python -m engine.safety train | cv", file=sys.stderr)
+    if argv[:1] == ["export"]:
+        from .paths import DEFAULT_ASSETS_DIR
+
+        classifier = SafetyGuard(DEFAULT_ASSETS_DIR).classifier
+        print(json.dumps({"runtime": classifier.runtime if classifier else "no classifier"}))
+        return 0 if classifier is not None and classifier.runtime == "onnxruntime" else 1
+    print("usage: python -m engine.safety train | cv | export", file=sys.stderr)
     return 2
 
 

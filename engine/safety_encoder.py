@@ -112,30 +112,54 @@ def fit(texts: list[str], harmful: np.ndarray, category: np.ndarray, weight: np.
     return out
 
 
+def merged_model(arrays) -> tuple:
+    """The bundled MiniLM with the stored adapter merged into its weights, and its tokenizer."""
+    import torch
+
+    model, tok = _base_model()
+    a_keys = [k for k in arrays if k.startswith(PREFIX + "A/")]
+    if not a_keys:
+        raise ModelError("The safety classifier has no encoder adapter. Retrain: python -m engine.safety train")
+    with torch.no_grad():
+        for key in a_keys:
+            name = key[len(PREFIX) + 2:]
+            layer = model.get_submodule(name)
+            a = torch.from_numpy(np.asarray(arrays[key], dtype=np.float32))
+            b = torch.from_numpy(np.asarray(arrays[f"{PREFIX}B/{name}"], dtype=np.float32))
+            layer.weight += (ALPHA / RANK) * (b @ a)
+    return model.eval(), tok
+
+
 class SafetyEncoder:
     """The bundled MiniLM with the adapter merged in, and the heads: harm probability and category
-    probabilities for normalised, glossed messages. Thread-safe."""
+    probabilities for normalised, glossed messages. Thread-safe.
 
-    def __init__(self, arrays):
-        import torch
+    With ``onnx_folder``, the merged model runs in ONNX Runtime (exported there once,
+    :mod:`engine.minilm_onnx`); if that cannot be done, in torch (``runtime`` says which and why)."""
 
-        self.model, self.tok = _base_model()
-        a_keys = [k for k in arrays if k.startswith(PREFIX + "A/")]
-        if not a_keys:
-            raise ModelError("The safety classifier has no encoder adapter. Retrain: python -m engine.safety train")
-        with torch.no_grad():
-            for key in a_keys:
-                name = key[len(PREFIX) + 2:]
-                layer = self.model.get_submodule(name)
-                a = torch.from_numpy(np.asarray(arrays[key], dtype=np.float32))
-                b = torch.from_numpy(np.asarray(arrays[f"{PREFIX}B/{name}"], dtype=np.float32))
-                layer.weight += (ALPHA / RANK) * (b @ a)
-        self.model.eval()
+    def __init__(self, arrays, onnx_folder=None):
         self.harm_w, self.harm_b = np.asarray(arrays[PREFIX + "harm_w"]), np.asarray(arrays[PREFIX + "harm_b"])
         self.cat_w, self.cat_b = np.asarray(arrays[PREFIX + "cat_w"]), np.asarray(arrays[PREFIX + "cat_b"])
         self._lock = threading.Lock()
+        self.onnx, self.runtime = None, "torch"
+        if onnx_folder is not None:
+            from .minilm_onnx import pooler, weights_digest
+
+            adapter = {k: v for k, v in arrays.items() if k.startswith((PREFIX + "A/", PREFIX + "B/"))}
+            if not adapter:
+                raise ModelError("The safety classifier has no encoder adapter. Retrain: python -m engine.safety train")
+            try:
+                self.onnx = pooler(onnx_folder, "encoder", weights_digest(adapter), lambda: merged_model(arrays), MAX_TOKENS)
+                self.runtime = "onnxruntime"
+                return
+            except Exception as exc:  # noqa: BLE001 - any failure to export or load: torch does the same work
+                self.runtime = f"torch (ONNX Runtime unavailable: {str(exc)[:120]})"
+        self.model, self.tok = merged_model(arrays)
 
     def vectors(self, texts: list[str]) -> np.ndarray:
+        if self.onnx is not None:
+            pooled = self.onnx.pooled(texts)
+            return pooled / np.maximum(np.linalg.norm(pooled, axis=-1, keepdims=True), 1e-12) * SCALE
         import torch
 
         with self._lock, torch.inference_mode():

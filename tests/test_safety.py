@@ -142,8 +142,8 @@ class _FakeClassifier:
     def __init__(self, p_harm, probs):
         self.p_harm, self.probs = p_harm, probs
 
-    def predict_full(self, text, skip_below=None):
-        return max(self.probs, key=self.probs.get), self.p_harm, self.probs
+    def start(self, text):
+        return lambda: (max(self.probs, key=self.probs.get), self.p_harm, self.probs)
 
 
 def test_a_child_in_danger_gets_a_grown_up_even_when_a_refusal_rule_or_a_non_crisis_category_wins(studio):
@@ -179,6 +179,54 @@ def test_encoder_without_adapter_weights_reproduces_the_bundled_embedder(studio)
     assert np.allclose(SafetyEncoder(arrays).vectors(texts) / SCALE, plain, atol=1e-4)
     arrays[f"{PREFIX}B/{layer}"] = np.ones((384, RANK), np.float16) * 0.5
     assert np.abs(SafetyEncoder(arrays).vectors(texts) / SCALE - plain).max() > 1e-3
+
+
+def test_onnx_runtime_gives_the_same_vectors_as_torch(guard):
+    """make setup exports both MiniLMs; what ONNX Runtime computes is what torch computes."""
+    import torch
+
+    from engine.embedder import get_embedder
+    from engine.safety_encoder import _pool, merged_model
+
+    c = guard.classifier
+    assert c.runtime == "onnxruntime", c.runtime
+    texts = ["why did arjuna fight", "मुझे डर लगता है, कोई मेरे साथ नहीं है", "kms", "a much longer message " * 12]
+    assert np.allclose(c._embed(texts), get_embedder().embed(texts), atol=1e-4)
+    model, tok = merged_model(c.arrays)
+    with torch.inference_mode():
+        enc = tok(texts, padding=True, truncation=True, max_length=64, return_tensors="pt")
+        want = _pool(model, enc["input_ids"], enc["attention_mask"]).numpy()
+    assert np.allclose(c.encoder.vectors(texts), want, atol=1e-3)
+    assert np.allclose(c.encoder.vectors(texts[:1]), want[:1], atol=1e-3)  # no padding
+
+
+@pytest.mark.slow
+def test_a_new_adapter_gets_its_own_export_and_a_failed_export_falls_back_to_torch(tmp_path, monkeypatch):
+    from engine import minilm_onnx
+    from engine.safety_encoder import PREFIX, RANK, SCALE, SafetyEncoder
+
+    layer = "encoder.layer.0.attention.self.query"
+    arrays = {f"{PREFIX}A/{layer}": np.ones((RANK, 384), np.float16) * 0.01, f"{PREFIX}B/{layer}": np.ones((384, RANK), np.float16) * 0.5,
+              PREFIX + "harm_w": np.zeros((1, 384), np.float32), PREFIX + "harm_b": np.zeros(1, np.float32),
+              PREFIX + "cat_w": np.zeros((2, 384), np.float32), PREFIX + "cat_b": np.zeros(2, np.float32)}
+    texts = ["why did arjuna fight", "hi"]
+    first = SafetyEncoder(arrays, tmp_path)
+    assert first.runtime == "onnxruntime" and len(list(tmp_path.glob("encoder-*.onnx"))) == 1
+    in_torch = SafetyEncoder(arrays)
+    assert np.allclose(first.vectors(texts), in_torch.vectors(texts), atol=1e-3)
+    arrays[f"{PREFIX}B/{layer}"] = np.ones((384, RANK), np.float16) * 0.25
+    second = SafetyEncoder(arrays, tmp_path)
+    assert [p.name for p in tmp_path.glob("encoder-*.onnx")] == [second.onnx.path.name] != [first.onnx.path.name]
+    assert np.abs(second.vectors(texts) - first.vectors(texts)).max() / SCALE > 1e-3
+
+    def broken(*args):
+        raise RuntimeError("no exporter here")
+
+    monkeypatch.setattr(minilm_onnx, "export", broken)
+    arrays[f"{PREFIX}B/{layer}"] = np.ones((384, RANK), np.float16) * 0.1
+    fallback = SafetyEncoder(arrays, tmp_path)
+    assert fallback.runtime.startswith("torch") and "no exporter here" in fallback.runtime
+    assert fallback.vectors(texts).shape == (2, 384)
 
 
 def test_shipped_encoder_tells_harm_from_its_look_alike(guard):
