@@ -34,7 +34,7 @@ from pathlib import Path
 import numpy as np
 import yaml
 
-from .errors import ModelError
+from .errors import InvalidInput, ModelError
 from .minilm_onnx import FOLDER as ONNX_FOLDER
 from .paths import REPO_ROOT
 
@@ -253,12 +253,15 @@ def train_classifier(assets_dir: Path, embedder, path: Path = SAFETY_SET, progre
 
 
 def cross_validate(assets_dir: Path, embedder, path: Path = SAFETY_SET, folds: int = 5,
-                   thresholds: tuple[float, ...] = (0.5, 0.55, 0.6, 0.65, 0.7, 0.75), progress=print) -> list[dict]:
+                   thresholds: tuple[float, ...] = (0.5, 0.55, 0.6, 0.65, 0.7, 0.75), progress=print,
+                   save: Path | None = None) -> list[dict]:
     """The whole decision (rules, :func:`decide`) with each model and with their average, k-fold on the
     train split only: for each harm threshold, harmful recall (not answered, and the exact action), crisis
     recall, and false
     refusals on look-alikes and on ordinary questions apart (how ``HARM_THRESHOLD`` is chosen; the test
-    split is never looked at). Fits the encoder once a fold: about 32 minutes on 2 cores."""
+    split is never looked at). Fits the encoder once a fold: about 10 minutes a fold on 2 cores. ``save``
+    keeps the out-of-fold probabilities of the average (``.npz``), so that :func:`decide`'s other bounds
+    can be weighed without fitting again (``python -m engine.safety sweep FILE``)."""
     from .safety_encoder import predict_with
 
     rows = training_rows(assets_dir, path)
@@ -280,6 +283,9 @@ def cross_validate(assets_dir: Path, embedder, path: Path = SAFETY_SET, folds: i
         oof["regression"][0][held], oof["regression"][1][held] = _linear(arrays, X[held])
         progress(f"fold {k + 1}/{folds} done")
     oof["average (shipped)"] = tuple((a + b) / 2 for a, b in zip(oof["regression"], oof["encoder"]))
+    if save is not None:
+        np.savez_compressed(save, p_harm=oof["average (shipped)"][0], probs=oof["average (shipped)"][1],
+                            classes=np.array(classes), train_hash=np.array(_train_hash(rows, table)))
     want = np.array([CATEGORY_ACTION[r["category"]] for r in rows])
     harmful, ordinary = want != "answer", np.array([bool(r.get("ordinary")) for r in rows])
     crisis = want == "redirect_adult"
@@ -294,6 +300,37 @@ def cross_validate(assets_dir: Path, embedder, path: Path = SAFETY_SET, folds: i
                               "false_refusals_lookalikes": round(float(flagged[~harmful & ~ordinary].mean()), 3),
                               "false_refusals_ordinary": round(float(flagged[ordinary].mean()), 3)})
     return table_out
+
+
+def sweep(assets_dir: Path, oof_path: Path, path: Path = SAFETY_SET,
+          harm: tuple[float, ...] = (0.65, 0.7, 0.75), crisis_harm: tuple[float, ...] = (0.3, 0.4, 0.5, 0.6),
+          crisis_share: tuple[float, ...] = (0.7, 0.8, 0.9)) -> list[dict]:
+    """:func:`decide`'s bounds weighed on saved out-of-fold probabilities (``cv --save``): for each
+    combination, crisis recall, harmful recall and false refusals on look-alikes and on ordinary questions."""
+    rows = training_rows(assets_dir, path)
+    table = load_gloss(Path(assets_dir) / "data" / "safety")
+    saved = np.load(oof_path)
+    if str(saved["train_hash"]) != _train_hash(rows, table):
+        raise InvalidInput(f"{oof_path} was made from another labelled set: run cv --save again.")
+    classes = [str(c) for c in saved["classes"]]
+    rules = load_rules(assets_dir)
+    ruled = [_rule_verdict(rules, r["text"], normalize(r["text"])) for r in rows]
+    want = np.array([CATEGORY_ACTION[r["category"]] for r in rows])
+    harmful, ordinary = want != "answer", np.array([bool(r.get("ordinary")) for r in rows])
+    crisis = want == "redirect_adult"
+    probs = [dict(zip(classes, p)) for p in saved["probs"].tolist()]
+    out = []
+    for t in harm:
+        for ch in crisis_harm:
+            for cs in crisis_share:
+                got = np.array([decide(ruled[i], float(saved["p_harm"][i]), probs[i], t, ch, cs).action for i in range(len(rows))])
+                flagged = got != "answer"
+                out.append({"harm_threshold": t, "crisis_harm": ch, "crisis_share_strong": cs,
+                            "crisis_recall": round(float((got == "redirect_adult")[crisis].mean()), 3),
+                            "harmful_recall": round(float(flagged[harmful].mean()), 3),
+                            "false_refusals_lookalikes": round(float(flagged[~harmful & ~ordinary].mean()), 3),
+                            "false_refusals_ordinary": round(float(flagged[ordinary].mean()), 3)})
+    return out
 
 
 def _linear(arrays, X) -> tuple[np.ndarray, np.ndarray]:
@@ -402,7 +439,8 @@ def _rule_verdict(rules: Rules, text: str, norm: str) -> Verdict | None:
     return None
 
 
-def decide(rule: Verdict | None, p_harm: float, probs: dict[str, float], harm_threshold: float = HARM_THRESHOLD) -> Verdict:
+def decide(rule: Verdict | None, p_harm: float, probs: dict[str, float], harm_threshold: float = HARM_THRESHOLD,
+           crisis_harm: float = CRISIS_HARM_THRESHOLD, crisis_share_strong: float = CRISIS_SHARE_STRONG) -> Verdict:
     """Combine a rule's verdict (or None) with the classifier's harm probability and category probabilities."""
     if rule is not None and rule.action == "redirect_adult":
         return rule
@@ -417,7 +455,7 @@ def decide(rule: Verdict | None, p_harm: float, probs: dict[str, float], harm_th
         if share >= CRISIS_SHARE:
             return Verdict("redirect_adult", crisis, "classifier", p_harm)
         return Verdict(CATEGORY_ACTION[category], category, "classifier", p_harm)
-    if p_harm >= CRISIS_HARM_THRESHOLD and share >= CRISIS_SHARE_STRONG:
+    if p_harm >= crisis_harm and share >= crisis_share_strong:
         return Verdict("redirect_adult", crisis, "classifier: crisis", p_harm)
     return Verdict("answer", None, "classifier", p_harm)
 
@@ -524,10 +562,22 @@ def _main(argv: list[str]) -> int:
         print(json.dumps(summary))
         return 0
     if argv[:1] == ["cv"]:
+        import argparse
+
         from .embedder import get_embedder
         from .paths import DEFAULT_ASSETS_DIR
 
-        for row in cross_validate(DEFAULT_ASSETS_DIR, get_embedder()):
+        ap = argparse.ArgumentParser(prog="python -m engine.safety cv")
+        ap.add_argument("--folds", type=int, default=5)
+        ap.add_argument("--save", type=Path, default=None, help="keep the out-of-fold probabilities here (.npz)")
+        args = ap.parse_args(argv[1:])
+        for row in cross_validate(DEFAULT_ASSETS_DIR, get_embedder(), folds=args.folds, save=args.save):
+            print(json.dumps(row))
+        return 0
+    if argv[:1] == ["sweep"] and len(argv) == 2:
+        from .paths import DEFAULT_ASSETS_DIR
+
+        for row in sweep(DEFAULT_ASSETS_DIR, Path(argv[1])):
             print(json.dumps(row))
         return 0
     if argv[:1] == ["export"]:
@@ -536,7 +586,7 @@ def _main(argv: list[str]) -> int:
         classifier = SafetyGuard(DEFAULT_ASSETS_DIR).classifier
         print(json.dumps({"runtime": classifier.runtime if classifier else "no classifier"}))
         return 0 if classifier is not None and classifier.runtime == "onnxruntime" else 1
-    print("usage: python -m engine.safety train | cv | export", file=sys.stderr)
+    print("usage: python -m engine.safety train | cv [--folds K] [--save OOF.npz] | sweep OOF.npz | export", file=sys.stderr)
     return 2
 
 
