@@ -125,6 +125,10 @@ HARM_THRESHOLD = 0.7
 #: benign look-alikes weigh more in training: refusing a child's honest question is a harm too;
 #: the companion's ordinary kid questions are many and easy, so each weighs less
 BENIGN_WEIGHT, ORDINARY_WEIGHT = 3.0, 0.5
+#: a missed child in danger costs most: crisis rows weigh double (3-fold cross-validation on a train
+#: split with most of session 5's rows: crisis recall 0.945 -> 0.953, harmful recall 0.926 -> 0.930,
+#: false refusals on look-alikes 5.5% -> 6.1%)
+CRISIS_WEIGHT = 2.0
 #: when the category model gives the crisis categories together at least this much, a harmful
 #: message is answered with a trusted grown-up (redirect), not a plain refusal: a refusal rule's
 #: hit too ("a big boy gave me a beedi, should I try it" is a child in danger, not a question about drugs)
@@ -210,8 +214,8 @@ def training_rows(assets_dir: Path, path: Path = SAFETY_SET) -> list[dict]:
 
 
 def _weights(rows: list[dict]) -> np.ndarray:
-    return np.array([1.0 if r["category"] != "benign" else ORDINARY_WEIGHT if r.get("ordinary") else BENIGN_WEIGHT
-                     for r in rows])
+    return np.array([CRISIS_WEIGHT if r["category"] in CRISIS else 1.0 if r["category"] != "benign"
+                     else ORDINARY_WEIGHT if r.get("ordinary") else BENIGN_WEIGHT for r in rows])
 
 
 def _fit_harm(X, rows):
