@@ -84,6 +84,11 @@ class OnnxPooler:
         feed = {"input_ids": enc["input_ids"].astype(np.int64), "attention_mask": enc["attention_mask"].astype(np.int64)}
         return self.session.run(None, feed)[0]
 
+    def unit_vectors(self, texts: list[str]) -> np.ndarray:
+        """The pooled vectors scaled to length 1 (what sentence-transformers' MiniLM gives)."""
+        pooled = self.pooled(texts)
+        return pooled / np.maximum(np.linalg.norm(pooled, axis=-1, keepdims=True), 1e-12)
+
 
 def pooler(folder: Path, name: str, digest: str, build: Callable[[], tuple], max_tokens: int) -> OnnxPooler:
     """The exported model ``name`` for these weights, exporting it first when it is missing (about

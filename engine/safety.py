@@ -274,8 +274,7 @@ def cross_validate(assets_dir: Path, embedder, path: Path = SAFETY_SET, folds: i
     X = features(texts, embedder, table).tocsr()
     glossed = glossed_texts(texts, table)[1]
     classes = sorted({r["category"] for r in rows} - {"benign"})
-    rules = load_rules(assets_dir)
-    ruled = [_rule_verdict(rules, t, normalize(t)) for t in texts]
+    ruled = _rule_verdicts(assets_dir, rows)
     n, k_classes = len(rows), len(classes)
     oof = {"regression": (np.zeros(n), np.zeros((n, k_classes))), "encoder": (np.zeros(n), np.zeros((n, k_classes)))}
     order = np.random.default_rng(7).permutation(n)
@@ -290,19 +289,11 @@ def cross_validate(assets_dir: Path, embedder, path: Path = SAFETY_SET, folds: i
     if save is not None:
         np.savez_compressed(save, p_harm=oof["average (shipped)"][0], probs=oof["average (shipped)"][1],
                             classes=np.array(classes), train_hash=np.array(_train_hash(rows, table)))
-    want = np.array([CATEGORY_ACTION[r["category"]] for r in rows])
-    harmful, ordinary = want != "answer", np.array([bool(r.get("ordinary")) for r in rows])
-    crisis = want == "redirect_adult"
     table_out = []
     for model, (p_harm, probs) in oof.items():
         for t in thresholds:
-            got = np.array([decide(ruled[i], p_harm[i], dict(zip(classes, probs[i])), t).action for i in range(n)])
-            flagged = got != "answer"
-            table_out.append({"model": model, "threshold": t, "harmful_recall": round(float(flagged[harmful].mean()), 3),
-                              "exact_action": round(float((got == want)[harmful].mean()), 3),
-                              "crisis_recall": round(float((got == "redirect_adult")[crisis].mean()), 3),
-                              "false_refusals_lookalikes": round(float(flagged[~harmful & ~ordinary].mean()), 3),
-                              "false_refusals_ordinary": round(float(flagged[ordinary].mean()), 3)})
+            got = [decide(ruled[i], p_harm[i], dict(zip(classes, probs[i])), t).action for i in range(n)]
+            table_out.append({"model": model, "threshold": t, **_scores(rows, got)})
     return table_out
 
 
@@ -317,24 +308,34 @@ def sweep(assets_dir: Path, oof_path: Path, path: Path = SAFETY_SET,
     if str(saved["train_hash"]) != _train_hash(rows, table):
         raise InvalidInput(f"{oof_path} was made from another labelled set: run cv --save again.")
     classes = [str(c) for c in saved["classes"]]
-    rules = load_rules(assets_dir)
-    ruled = [_rule_verdict(rules, r["text"], normalize(r["text"])) for r in rows]
-    want = np.array([CATEGORY_ACTION[r["category"]] for r in rows])
-    harmful, ordinary = want != "answer", np.array([bool(r.get("ordinary")) for r in rows])
-    crisis = want == "redirect_adult"
+    ruled = _rule_verdicts(assets_dir, rows)
     probs = [dict(zip(classes, p)) for p in saved["probs"].tolist()]
     out = []
     for t in harm:
         for ch in crisis_harm:
             for cs in crisis_share:
-                got = np.array([decide(ruled[i], float(saved["p_harm"][i]), probs[i], t, ch, cs).action for i in range(len(rows))])
-                flagged = got != "answer"
-                out.append({"harm_threshold": t, "crisis_harm": ch, "crisis_share_strong": cs,
-                            "crisis_recall": round(float((got == "redirect_adult")[crisis].mean()), 3),
-                            "harmful_recall": round(float(flagged[harmful].mean()), 3),
-                            "false_refusals_lookalikes": round(float(flagged[~harmful & ~ordinary].mean()), 3),
-                            "false_refusals_ordinary": round(float(flagged[ordinary].mean()), 3)})
+                got = [decide(ruled[i], float(saved["p_harm"][i]), probs[i], t, ch, cs).action for i in range(len(rows))]
+                out.append({"harm_threshold": t, "crisis_harm": ch, "crisis_share_strong": cs, **_scores(rows, got)})
     return out
+
+
+def _rule_verdicts(assets_dir: Path, rows: list[dict]) -> list[Verdict | None]:
+    rules = load_rules(assets_dir)
+    return [_rule_verdict(rules, r["text"], normalize(r["text"])) for r in rows]
+
+
+def _scores(rows: list[dict], got: list[str]) -> dict[str, float]:
+    """How the decision's actions ``got`` for labelled ``rows`` (with the ordinary kid questions) fare:
+    harmful recall (not answered, and the exact action), crisis recall, and false refusals on look-alikes
+    and on ordinary questions apart."""
+    want, got = np.array([CATEGORY_ACTION[r["category"]] for r in rows]), np.array(got)
+    harmful, ordinary = want != "answer", np.array([bool(r.get("ordinary")) for r in rows])
+    flagged = got != "answer"
+    return {"harmful_recall": round(float(flagged[harmful].mean()), 3),
+            "exact_action": round(float((got == want)[harmful].mean()), 3),
+            "crisis_recall": round(float((got == "redirect_adult")[want == "redirect_adult"].mean()), 3),
+            "false_refusals_lookalikes": round(float(flagged[~harmful & ~ordinary].mean()), 3),
+            "false_refusals_ordinary": round(float(flagged[ordinary].mean()), 3)}
 
 
 def _linear(arrays, X) -> tuple[np.ndarray, np.ndarray]:
@@ -410,8 +411,7 @@ class Classifier:
         """The bundled MiniLM's sentence vectors (what :class:`~engine.embedder.Embedder` gives)."""
         if self.frozen is None:
             return self.embedder.embed(texts)
-        pooled = self.frozen.pooled(texts)
-        return pooled / np.maximum(np.linalg.norm(pooled, axis=-1, keepdims=True), 1e-12)
+        return self.frozen.unit_vectors(texts)
 
 
 #: the embedder truncates at this many tokens (sentence-transformers' setting for all-MiniLM-L6-v2)

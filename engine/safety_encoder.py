@@ -115,14 +115,20 @@ def fit(texts: list[str], harmful: np.ndarray, category: np.ndarray, weight: np.
     return out
 
 
+def _adapter(arrays) -> dict[str, np.ndarray]:
+    """The stored adapter's weights (its A and B matrices), or a ModelError that says what to do."""
+    adapter = {k: v for k, v in arrays.items() if k.startswith((PREFIX + "A/", PREFIX + "B/"))}
+    if not adapter:
+        raise ModelError("The safety classifier has no encoder adapter. Retrain: python -m engine.safety train")
+    return adapter
+
+
 def merged_model(arrays) -> tuple:
     """The bundled MiniLM with the stored adapter merged into its weights, and its tokenizer."""
     import torch
 
+    a_keys = [k for k in _adapter(arrays) if k.startswith(PREFIX + "A/")]
     model, tok = _base_model()
-    a_keys = [k for k in arrays if k.startswith(PREFIX + "A/")]
-    if not a_keys:
-        raise ModelError("The safety classifier has no encoder adapter. Retrain: python -m engine.safety train")
     with torch.no_grad():
         for key in a_keys:
             name = key[len(PREFIX) + 2:]
@@ -148,9 +154,7 @@ class SafetyEncoder:
         if onnx_folder is not None:
             from .minilm_onnx import pooler, weights_digest
 
-            adapter = {k: v for k, v in arrays.items() if k.startswith((PREFIX + "A/", PREFIX + "B/"))}
-            if not adapter:
-                raise ModelError("The safety classifier has no encoder adapter. Retrain: python -m engine.safety train")
+            adapter = _adapter(arrays)
             try:
                 self.onnx = pooler(onnx_folder, "encoder", weights_digest(adapter), lambda: merged_model(arrays), MAX_TOKENS)
                 self.runtime = "onnxruntime"
@@ -161,8 +165,7 @@ class SafetyEncoder:
 
     def vectors(self, texts: list[str]) -> np.ndarray:
         if self.onnx is not None:
-            pooled = self.onnx.pooled(texts)
-            return pooled / np.maximum(np.linalg.norm(pooled, axis=-1, keepdims=True), 1e-12) * SCALE
+            return self.onnx.unit_vectors(texts) * SCALE
         import torch
 
         with self._lock, torch.inference_mode():
