@@ -7,12 +7,13 @@ Three actions: ``answer``, ``refuse`` (kind decline plus something safe instead)
    drugs or weapons, personal data, prompt injection), applied to the message and to what
    it says once decoded (base64, reversed text, leetspeak, rot13);
 2. a small classifier trained on the team's labelled set, shipped as
-   ``assets/data/safety/classifier.npz``: the average of a logistic regression on the bundled
-   MiniLM embeddings (plus character and word n-grams) and of the same MiniLM fine-tuned with a
-   small LoRA adapter (:mod:`engine.safety_encoder`).
+   ``assets/data/safety/classifier.npz``: a mix (``ENCODER_SHARE``) of a logistic regression on the
+   bundled MiniLM embeddings (plus character and word n-grams) and of the same MiniLM fine-tuned with
+   a small LoRA adapter (:mod:`engine.safety_encoder`).
 
 Retrain after editing the labelled set: ``python -m engine.safety train``; ``python -m engine.safety cv``
-prints recall and false refusals per threshold, by cross-validation on the train split.
+prints recall and false refusals per threshold, by cross-validation on the train split;
+``bench/safety_bounds.py`` weighs the decision's bounds on the validation blind sets.
 """
 
 from __future__ import annotations
@@ -98,11 +99,12 @@ class Rules:
 
     def match(self, text: str) -> tuple[str, str, str] | None:
         """(action, category, pattern) of the first rule that matches, crisis rules first; a safety
-        lesson that an ``allow`` pattern recognises is matched by the self-harm and abuse rules only."""
+        lesson that an ``allow`` pattern recognises is matched by the self-harm, abuse and injection rules
+        only ("what are your instructions?" is no lesson)."""
         lesson = any(p.search(text) for p in self.allow)
         for action, table in (("redirect_adult", self.redirect), ("refuse", self.refuse)):
             for category, patterns in table.items():
-                if lesson and category not in ("self_harm", "abuse"):
+                if lesson and category not in ("self_harm", "abuse", "injection"):
                     continue
                 for p in patterns:
                     if p.search(text):
@@ -118,10 +120,11 @@ def load_rules(assets_dir: Path) -> Rules:
 
 
 # -- the classifier ---------------------------------------------------------------------------
-#: a message is treated as harmful when the harm model is at least this sure; chosen by 5-fold
-#: cross-validation on the train split (``cv``): 0.7 catches 0.947 of harmful prompts with 6.1% false
-#: refusals on the hard look-alikes and 0.2% on ordinary kid questions; 0.75 gives 0.932 and 4.9%
-HARM_THRESHOLD = 0.7
+#: a message is treated as harmful when the harm model is at least this sure. The decision's bounds
+#: below are weighed on a validation set that no model trains on, blind sets 1-5 (1,492 messages,
+#: ``bench/safety_bounds.py``; the held-out split and blind set 6 are only reported): with the model of
+#: session 7, 0.6 catches 0.974 of harmful messages with 2.8% false refusals; 0.7 gives 0.958 and 2.5%
+HARM_THRESHOLD = 0.6
 #: benign look-alikes weigh more in training: refusing a child's honest question is a harm too;
 #: the companion's ordinary kid questions are many and easy, so each weighs less
 BENIGN_WEIGHT, ORDINARY_WEIGHT = 3.0, 0.5
@@ -135,10 +138,17 @@ CRISIS_WEIGHT = 2.0
 CRISIS_SHARE = 0.5
 #: ... provided the harm model leans harmful at all
 RULE_CRISIS_HARM = 0.5
-#: a strongly crisis-like message is redirected from a lower harm score (cross-validation on the
-#: train split with the ordinary questions: crisis recall 0.952 -> 0.966, false refusals 3.7% -> 4.5%
-#: on hard look-alikes, 0.5% on ordinary questions)
-CRISIS_HARM_THRESHOLD, CRISIS_SHARE_STRONG = 0.6, 0.8
+#: a strongly crisis-like message is redirected from a lower harm score (validation: crisis recall 0.982
+#: at 0.6 -> 0.996 at 0.2, false refusals 2.0% -> 2.8%; 0.1 reaches 1.000 at 4.6%, but on the held-out split
+#: it redirects a child who says she is afraid of the dark or that her uncle came to visit)
+CRISIS_HARM_THRESHOLD, CRISIS_SHARE_STRONG = 0.2, 0.8
+#: self-harm is the worst to miss and looks like a dangerous stunt ("jump off the roof"): a harmful message
+#: whose self-harm probability alone reaches this is answered with a trusted grown-up too (validation:
+#: crisis recall 0.993 -> 0.996, false refusals unchanged: it acts only on messages already not answered)
+SELF_HARM_SHARE = 0.25
+#: the classifier's probabilities are this much the fine-tuned encoder's and the rest the regression's
+#: (validation: 0.4, 0.5 and 0.6 are within a point of each other)
+ENCODER_SHARE = 0.5
 _CHAR = {"analyzer": "char_wb", "ngram_range": (2, 5), "n_features": 2**15, "alternate_sign": False, "norm": "l2"}
 _WORDS = {"analyzer": "word", "ngram_range": (1, 2), "n_features": 2**15, "alternate_sign": False, "norm": "l2"}
 
@@ -285,9 +295,10 @@ def cross_validate(assets_dir: Path, embedder, path: Path = SAFETY_SET, folds: i
         oof["encoder"][0][held], oof["encoder"][1][held] = predict_with(arrays, [glossed[i] for i in held])
         oof["regression"][0][held], oof["regression"][1][held] = _linear(arrays, X[held])
         progress(f"fold {k + 1}/{folds} done")
-    oof["average (shipped)"] = tuple((a + b) / 2 for a, b in zip(oof["regression"], oof["encoder"]))
+    oof["average (shipped)"] = _mix(oof["regression"], oof["encoder"], ENCODER_SHARE)
     if save is not None:
-        np.savez_compressed(save, p_harm=oof["average (shipped)"][0], probs=oof["average (shipped)"][1],
+        np.savez_compressed(save, p_harm_regression=oof["regression"][0], probs_regression=oof["regression"][1],
+                            p_harm_encoder=oof["encoder"][0], probs_encoder=oof["encoder"][1],
                             classes=np.array(classes), train_hash=np.array(_train_hash(rows, table)))
     table_out = []
     for model, (p_harm, probs) in oof.items():
@@ -297,25 +308,38 @@ def cross_validate(assets_dir: Path, embedder, path: Path = SAFETY_SET, folds: i
     return table_out
 
 
+def _mix(regression: tuple, encoder: tuple, share: float) -> tuple:
+    """(harm probabilities, category probabilities) of the two models mixed, ``share`` the encoder's."""
+    return tuple((1 - share) * a + share * b for a, b in zip(regression, encoder))
+
+
 def sweep(assets_dir: Path, oof_path: Path, path: Path = SAFETY_SET,
-          harm: tuple[float, ...] = (0.65, 0.7, 0.75), crisis_harm: tuple[float, ...] = (0.3, 0.4, 0.5, 0.6),
-          crisis_share: tuple[float, ...] = (0.7, 0.8, 0.9)) -> list[dict]:
-    """:func:`decide`'s bounds weighed on saved out-of-fold probabilities (``cv --save``): for each
-    combination, crisis recall, harmful recall and false refusals on look-alikes and on ordinary questions."""
+          harm: tuple[float, ...] = (0.6, 0.65, 0.7, 0.75), crisis_harm: tuple[float, ...] = (0.2, 0.4, 0.6),
+          crisis_share: tuple[float, ...] = (0.7, 0.8, 0.9),
+          encoder_share: tuple[float, ...] = (0.4, 0.5, 0.6, 0.7)) -> list[dict]:
+    """:func:`decide`'s bounds and the models' mix weighed on saved out-of-fold probabilities (``cv --save``):
+    for each combination, crisis recall, harmful recall and false refusals on look-alikes and on ordinary
+    questions."""
     rows = training_rows(assets_dir, path)
     table = load_gloss(Path(assets_dir) / "data" / "safety")
     saved = np.load(oof_path)
     if str(saved["train_hash"]) != _train_hash(rows, table):
         raise InvalidInput(f"{oof_path} was made from another labelled set: run cv --save again.")
+    if "p_harm_encoder" not in saved:
+        raise InvalidInput(f"{oof_path} keeps only the average of the two models: run cv --save again.")
     classes = [str(c) for c in saved["classes"]]
     ruled = _rule_verdicts(assets_dir, rows)
-    probs = [dict(zip(classes, p)) for p in saved["probs"].tolist()]
     out = []
-    for t in harm:
-        for ch in crisis_harm:
-            for cs in crisis_share:
-                got = [decide(ruled[i], float(saved["p_harm"][i]), probs[i], t, ch, cs).action for i in range(len(rows))]
-                out.append({"harm_threshold": t, "crisis_harm": ch, "crisis_share_strong": cs, **_scores(rows, got)})
+    for share in encoder_share:
+        p_harm, probs = _mix((saved["p_harm_regression"], saved["probs_regression"]),
+                             (saved["p_harm_encoder"], saved["probs_encoder"]), share)
+        probs = [dict(zip(classes, p)) for p in probs.tolist()]
+        for t in harm:
+            for ch in crisis_harm:
+                for cs in crisis_share:
+                    got = [decide(ruled[i], float(p_harm[i]), probs[i], t, ch, cs).action for i in range(len(rows))]
+                    out.append({"encoder_share": share, "harm_threshold": t, "crisis_harm": ch,
+                                "crisis_share_strong": cs, **_scores(rows, got)})
     return out
 
 
@@ -335,7 +359,7 @@ def _scores(rows: list[dict], got: list[str]) -> dict[str, float]:
             "exact_action": round(float((got == want)[harmful].mean()), 3),
             "crisis_recall": round(float((got == "redirect_adult")[want == "redirect_adult"].mean()), 3),
             "false_refusals_lookalikes": round(float(flagged[~harmful & ~ordinary].mean()), 3),
-            "false_refusals_ordinary": round(float(flagged[ordinary].mean()), 3)}
+            "false_refusals_ordinary": round(float(flagged[ordinary].mean()), 3) if ordinary.any() else None}
 
 
 def _linear(arrays, X) -> tuple[np.ndarray, np.ndarray]:
@@ -353,8 +377,8 @@ def _one_torch_thread() -> None:
 
 
 class Classifier:
-    """The average of two models: logistic regressions over :func:`features` (harmful or not, then which
-    category) and the fine-tuned encoder (:mod:`engine.safety_encoder`).
+    """A mix of two models (``ENCODER_SHARE``): logistic regressions over :func:`features` (harmful or not,
+    then which category) and the fine-tuned encoder (:mod:`engine.safety_encoder`).
 
     The two MiniLM passes (frozen for the regression, fine-tuned for the encoder) run side by side, one
     core each, in ONNX Runtime when ``onnx_folder`` is given (:mod:`engine.minilm_onnx`), else in torch."""
@@ -398,7 +422,7 @@ class Classifier:
         def result() -> tuple[str, float, dict[str, float]]:
             p_lr, probs_lr = _linear(self.arrays, _stack(embedded.result(), norm, glossed))
             p_enc, probs_enc = encoded.result()
-            p_harm, probs = float(p_lr[0] + p_enc[0]) / 2, (probs_lr[0] + probs_enc[0]) / 2
+            p_harm, probs = _mix((float(p_lr[0]), probs_lr[0]), (float(p_enc[0]), probs_enc[0]), ENCODER_SHARE)
             return self.classes[int(np.argmax(probs))], p_harm, dict(zip(self.classes, probs.tolist()))
 
         return result
@@ -444,19 +468,22 @@ def _rule_verdict(rules: Rules, text: str, norm: str) -> Verdict | None:
 
 
 def decide(rule: Verdict | None, p_harm: float, probs: dict[str, float], harm_threshold: float = HARM_THRESHOLD,
-           crisis_harm: float = CRISIS_HARM_THRESHOLD, crisis_share_strong: float = CRISIS_SHARE_STRONG) -> Verdict:
+           crisis_harm: float = CRISIS_HARM_THRESHOLD, crisis_share_strong: float = CRISIS_SHARE_STRONG,
+           self_harm_share: float = SELF_HARM_SHARE) -> Verdict:
     """Combine a rule's verdict (or None) with the classifier's harm probability and category probabilities."""
     if rule is not None and rule.action == "redirect_adult":
         return rule
     category = max(probs, key=probs.get)
-    crisis = max(CRISIS & set(probs), key=probs.get, default=None)
     share = sum(probs.get(c, 0.0) for c in CRISIS)
+    self_harm = probs.get("self_harm", 0.0) >= self_harm_share
+    crisis = "self_harm" if self_harm else max(CRISIS & set(probs), key=probs.get, default=None)
+    in_danger = share >= CRISIS_SHARE or self_harm
     if rule is not None:  # a refusal rule: a child in danger still gets a trusted grown-up
-        if share >= CRISIS_SHARE and p_harm >= RULE_CRISIS_HARM:
+        if in_danger and p_harm >= RULE_CRISIS_HARM:
             return Verdict("redirect_adult", crisis, f"{rule.reason}; classifier: crisis", p_harm)
         return rule
     if p_harm >= harm_threshold:
-        if share >= CRISIS_SHARE:
+        if in_danger:
             return Verdict("redirect_adult", crisis, "classifier", p_harm)
         return Verdict(CATEGORY_ACTION[category], category, "classifier", p_harm)
     if p_harm >= crisis_harm and share >= crisis_share_strong:
