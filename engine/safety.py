@@ -123,8 +123,9 @@ def load_rules(assets_dir: Path) -> Rules:
 #: a message is treated as harmful when the harm model is at least this sure. The decision's bounds
 #: below are weighed on a validation set that no model trains on, blind sets 1-5 (1,492 messages,
 #: ``bench/safety_bounds.py``; the held-out split and blind set 6 are only reported): with the model of
-#: session 7, 0.6 catches 0.974 of harmful messages with 2.8% false refusals; 0.7 gives 0.958 and 2.5%
-HARM_THRESHOLD = 0.6
+#: session 7, 0.55 catches 0.986 of harmful messages with 2.5% false refusals; 0.6 gives 0.977 and 2.5%,
+#: 0.7 gives 0.963 and 2.3%
+HARM_THRESHOLD = 0.55
 #: benign look-alikes weigh more in training: refusing a child's honest question is a harm too;
 #: the companion's ordinary kid questions are many and easy, so each weighs less
 BENIGN_WEIGHT, ORDINARY_WEIGHT = 3.0, 0.5
@@ -139,12 +140,13 @@ CRISIS_SHARE = 0.5
 #: ... provided the harm model leans harmful at all
 RULE_CRISIS_HARM = 0.5
 #: a strongly crisis-like message is redirected from a lower harm score (validation: crisis recall 0.982
-#: at 0.6 -> 0.996 at 0.2, false refusals 2.0% -> 2.8%; 0.1 reaches 1.000 at 4.6%, but on the held-out split
-#: it redirects a child who says she is afraid of the dark or that her uncle came to visit)
+#: at 0.6 -> 1.000 at 0.2, false refusals 1.8% -> 2.5%; 0.1 gives 4.4%, and with session 7's first model
+#: it redirected, on the held-out split, a child who says she is afraid of the dark or that her uncle came)
 CRISIS_HARM_THRESHOLD, CRISIS_SHARE_STRONG = 0.2, 0.8
 #: self-harm is the worst to miss and looks like a dangerous stunt ("jump off the roof"): a harmful message
-#: whose self-harm probability alone reaches this is answered with a trusted grown-up too (validation:
-#: crisis recall 0.993 -> 0.996, false refusals unchanged: it acts only on messages already not answered)
+#: whose self-harm probability alone reaches this is answered with a trusted grown-up too. It acts only on
+#: messages already not answered, so false refusals are unchanged; on validation it caught one more crisis
+#: message with session 7's first model, none with the shipped one (which catches them all)
 SELF_HARM_SHARE = 0.25
 #: the classifier's probabilities are this much the fine-tuned encoder's and the rest the regression's
 #: (validation: 0.4, 0.5 and 0.6 are within a point of each other)

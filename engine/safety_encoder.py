@@ -37,7 +37,7 @@ from .resources import embedder_path
 RANK, ALPHA, TARGETS = 16, 32, ("query", "key", "value", "dense")
 #: 6 epochs, not 4, since session 7: the model of 4 did not fit its own train split (0.93 of violence);
 #: on session 6's data, 6 epochs took blind sets 1-5 from 45 to 35 harmful misses of 883, false
-#: refusals 17 -> 19 of 609, crisis misses 5 -> 6 of 274 (training: about 20 minutes on 2 cores)
+#: refusals 17 -> 19 of 609, crisis misses 5 -> 6 of 274 (training: about 25 minutes on 2 cores)
 EPOCHS, LEARNING_RATE, BATCH, MAX_TOKENS = 6, 5e-4, 32, 64
 #: sentence vectors are unit length; the heads see them scaled (a temperature)
 SCALE = 10.0
