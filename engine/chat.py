@@ -231,7 +231,11 @@ class ChatEngine:
         style = STYLES[age_band]
         main = cited[0]
         card = self.library.card(main)
-        opener_sentences = list(self._model_opener(question, main, style, result)) if lang == "en" else []
+        # a child's own loss ("my grandma died, where is she now?") is too tender for the small model's
+        # phrasing ("your grandma was never born, so she cannot be found" once passed the gate): the
+        # written, warm grief opener comes first, then the verse
+        grieving = self._felt(question) == "grief"
+        opener_sentences = list(self._model_opener(question, main, style, result)) if lang == "en" and not grieving else []
         if opener_sentences:
             for s in opener_sentences:
                 yield from _chunks(s + " ")
@@ -276,10 +280,15 @@ class ChatEngine:
                 parts.append(f"In {t.author}'s words: “{t.text}”")
         return " ".join(parts)
 
+    def _felt(self, question: str) -> str | None:
+        """The feeling a child's message shows, by the openers' cues (grief, fear, anger...), or None."""
+        cues = load_openers(self.library.assets_dir).get("cues", {})
+        return next((theme for theme, cue in cues.items() if re.search(cue, question, re.IGNORECASE)), None)
+
     def _template_opener(self, question: str, card, lang: str) -> str:
         """The child's own feeling first ("my dog died" is grief whatever the verse), then the verse's theme."""
         openers = load_openers(self.library.assets_dir)
-        felt = next((theme for theme, cue in openers.get("cues", {}).items() if re.search(cue, question, re.I)), None)
+        felt = self._felt(question)
         story = STORY_WORDS.search(question) and not felt
         theme = felt or ("default" if story else next((t for t in (card.themes if card else []) if t in openers
                                                        and t != "cues"), "default"))

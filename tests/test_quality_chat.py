@@ -113,6 +113,11 @@ def test_the_opener_follows_the_childs_feeling(make_chat, library):
     grief = load_openers(library.assets_dir)["grief"]["en"]
     text = make_chat("", refs=("5.18",)).ask("my dog died yesterday").text()
     assert any(text.startswith(o) for o in grief)
+    # a child's grief never gets the model's phrasing, even a sentence that passes the gate (this one does)
+    turn = make_chat("Your grandma is gone, and Krishna says she was never born and never dies.", refs=("2.20",)).ask(
+        "my grandma died, where is she now?")
+    assert any(turn.text().startswith(o) for o in grief) and "Your grandma is gone" not in turn.text()
+    assert turn.result.used_model_sentences == 0 and turn.result.citations == ["2.20"]
     story = make_chat("", refs=("1.1",)).ask("who was the blind king's helper in the chariot story").text()
     assert not any(story.startswith(o) for o in load_openers(library.assets_dir)["family"]["en"])
 
