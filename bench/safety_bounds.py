@@ -16,8 +16,6 @@ import argparse
 import itertools
 from pathlib import Path
 
-import numpy as np
-
 from engine import get_settings
 from engine import safety as S
 
@@ -34,12 +32,8 @@ def main() -> None:
     files = [Path(f"tests/data/safety_blind{'' if n == '1' else n}.jsonl") for n in args.sets.split(",")]
     rows = [r for f in files for r in S.read_safety_set(f)]
     texts = [r["text"] for r in rows]
-    norm, glossed = S.glossed_texts(texts, clf.gloss)
-    batches = [slice(i, i + 64) for i in range(0, len(rows), 64)]  # padded batches of all rows at once fill memory
-    encoded = [clf.encoder.predict(glossed[b]) for b in batches]
-    encoder = np.concatenate([p for p, _ in encoded]), np.vstack([c for _, c in encoded])
-    regression = S._linear(clf.arrays, S._stack(np.vstack([clf._embed(glossed[b]) for b in batches]), norm, glossed))
-    ruled = [S._rule_verdict(guard.rules, t, n) for t, n in zip(texts, norm)]
+    regression, encoder = clf.outputs(texts)
+    ruled = [S._rule_verdict(guard.rules, t, S.normalize(t)) for t in texts]
     shipped = (S.ENCODER_SHARE, S.HARM_THRESHOLD, S.CRISIS_HARM_THRESHOLD, S.CRISIS_SHARE_STRONG, S.SELF_HARM_SHARE)
     print(f"{len(rows)} messages from {', '.join(f.name for f in files)}")
     print("encoder_share harm crisis_harm crisis_share self_harm_share | crisis harmful exact false_refusals")

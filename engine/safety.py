@@ -433,6 +433,16 @@ class Classifier:
         """The most likely harmful category, the harm probability, and every category's probability."""
         return self.start(text)()
 
+    def outputs(self, texts: list[str], batch: int = 64) -> tuple[tuple, tuple]:
+        """Each model's (harm probabilities, category probabilities) for many messages, in batches (one
+        padded batch of every message fills memory), unmixed: how the bounds are weighed."""
+        norm, glossed = glossed_texts(texts, self.gloss)
+        batches = [slice(i, i + batch) for i in range(0, len(texts), batch)]
+        encoded = [self.encoder.predict(glossed[b]) for b in batches]
+        vectors = np.vstack([self._embed(glossed[b]) for b in batches])
+        return _linear(self.arrays, _stack(vectors, norm, glossed)), \
+            (np.concatenate([p for p, _ in encoded]), np.vstack([c for _, c in encoded]))
+
     def _embed(self, texts: list[str]) -> np.ndarray:
         """The bundled MiniLM's sentence vectors (what :class:`~engine.embedder.Embedder` gives)."""
         if self.frozen is None:
