@@ -42,6 +42,8 @@ MAX_QUESTION_CHARS = 2000
 Action = Literal["answer", "refuse", "redirect_adult"]
 #: refusals where a verse about the feeling behind the question is offered
 OFFER_VERSE_FOR = {"violence", "hate", "dangerous", "drugs", "not_for_kids", "disrespect"}
+#: a child's own feelings that always open with the written opener, never the model's sentence
+TENDER_FEELINGS = {"grief", "fear", "anger", "sadness"}
 COMFORT_THEMES = {"anger", "self_control", "kindness", "calm_mind", "forgiveness", "equality", "peace",
                   "friendship", "courage", "good_choices", "fear", "respect"}
 
@@ -231,11 +233,12 @@ class ChatEngine:
         style = STYLES[age_band]
         main = cited[0]
         card = self.library.card(main)
-        # a child's own loss ("my grandma died, where is she now?") is too tender for the small model's
-        # phrasing ("your grandma was never born, so she cannot be found" once passed the gate): the
-        # written, warm grief opener comes first, then the verse
-        grieving = self._felt(question) == "grief"
-        opener_sentences = list(self._model_opener(question, main, style, result)) if lang == "en" and not grieving else []
+        # a child's own loss or big feeling ("my grandma died, where is she now?", "i am so angry at my
+        # brother") is too tender for the small model's phrasing: "your grandma was never born, so she
+        # cannot be found" and "your brother is a brave and caring person" both passed the gate. The
+        # written, warm opener for that feeling comes first, then the verse
+        tender = self._felt(question) in TENDER_FEELINGS
+        opener_sentences = list(self._model_opener(question, main, style, result)) if lang == "en" and not tender else []
         if opener_sentences:
             for s in opener_sentences:
                 yield from _chunks(s + " ")

@@ -116,8 +116,18 @@ def test_the_opener_follows_the_childs_feeling(make_chat, library):
     # a child's grief never gets the model's phrasing, even a sentence that passes the gate (this one does)
     turn = make_chat("Your grandma is gone, and Krishna says she was never born and never dies.", refs=("2.20",)).ask(
         "my grandma died, where is she now?")
-    assert any(turn.text().startswith(o) for o in grief) and "Your grandma is gone" not in turn.text()
+    text = turn.text()  # the turn is a stream: read it once
+    assert any(text.startswith(o) for o in grief) and "Your grandma is gone" not in text
     assert turn.result.used_model_sentences == 0 and turn.result.citations == ["2.20"]
+    # nor a child's anger, fear or sadness: the small model once praised a brother it knows nothing of
+    openers = load_openers(library.assets_dir)
+    turn = make_chat("Your brother is a brave and caring person.", refs=("2.63",)).ask("i am so angry at my brother")
+    text = turn.text()
+    assert any(text.startswith(o) for o in openers["anger"]["en"]) and "brave and caring" not in text
+    assert turn.result.used_model_sentences == 0
+    # missing someone, in Hinglish or Hindi, is grief too; a question about death in general is not
+    assert any(make_chat("", refs=("2.20",)).ask("nani ki yaad aati hai").text().startswith(o) for o in grief)
+    assert not any(make_chat("", refs=("2.20",)).ask("what happens after death?").text().startswith(o) for o in grief)
     story = make_chat("", refs=("1.1",)).ask("who was the blind king's helper in the chariot story").text()
     assert not any(story.startswith(o) for o in load_openers(library.assets_dir)["family"]["en"])
 
