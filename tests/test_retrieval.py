@@ -44,7 +44,7 @@ def test_hybrid_beats_or_matches_each_part_on_the_eval_set(index):
     for mode in ("bm25", "dense", "hybrid"):
         hits = [bool({h.ref for h in index.search(i["question"], k=5, mode=mode)} & set(i["refs"])) for i in items]
         score[mode] = sum(hits) / len(hits)
-    # measured 2026-11-23: bm25 0.59, dense 0.66, hybrid 0.74 (bench/retrieval.py)
+    # measured 2026-11-23: bm25 0.58, dense 0.66, hybrid 0.75 (bench/retrieval.py)
     assert score["hybrid"] >= max(score["bm25"], score["dense"])
     assert score["hybrid"] >= 0.65
 
@@ -54,6 +54,25 @@ def test_direct_lookup_and_results(index):
     assert hits[0].ref == "2.47" and len(hits) == 5 and all(0 <= h.score <= 1 for h in hits)
     assert hits[0].text
     assert [h.ref for h in index.search("gussa kyun aata hai", k=10, mode="bm25")]  # Hinglish words are expanded
+
+
+def test_hindi_and_hinglish_questions_are_searched_by_their_english_words(index):
+    # a Hinglish or Hindi sentence is asked in its English words alone: "ki", "hai", "मुझे" mean
+    # nothing to the English index, and the dense model reads them as noise
+    assert index.expand("mujhe exam ka result dekhne se darr lag raha hai") == "exam test result see look fear scared lag"
+    assert index.expand("मुझे गुस्सा क्यों आता है") == "anger angry why"
+    # an English question keeps its words, with the lexicon's words added
+    assert index.expand("why do i get angry") == "why do i get angry"
+    assert index.expand("my dog died") == "my dog died death grief soul never dies"
+
+
+def test_hinglish_questions_find_the_verses_of_the_same_question_in_english(index):
+    """tests/data/retrieval_eval_hinglish.jsonl: the English set's questions as children would ask them in
+    Hinglish (written by a helper who never saw the lexicon); measured 2026-11-23: hybrid hit@5 0.42, was
+    0.28 before Hinglish questions were searched by their English words (bench/retrieval.py --eval)."""
+    items = [json.loads(line) for line in (EVAL.parent / "retrieval_eval_hinglish.jsonl").read_text("utf-8").splitlines()]
+    hits = [bool({h.ref for h in index.search(i["question"], k=5)} & set(i["refs"])) for i in items]
+    assert sum(hits) / len(hits) >= 0.38
 
 
 @pytest.mark.parametrize("bad", ["", "x" * 3000])
