@@ -147,3 +147,19 @@ def test_an_opener_that_repeats_the_big_idea_is_not_used():
                       shown_anyway="Laziness and putting things off keep us stuck.")
     assert "repeats the big idea shown below it" in sentence_problems("Laziness and putting things off keep us stuck.", ctx)
     assert sentence_problems("Everyone feels lazy some days, and that is okay.", ctx) == []
+
+
+def test_written_facts_answer_questions_about_the_epic_and_cite_verses_with_cards(make_chat, library):
+    import re
+
+    from engine.chat import load_facts
+
+    for entry in load_facts(library.assets_dir):
+        re.compile(entry["pattern"])
+        assert entry["answer"] and all(library.card(library.verse(r)) for r in entry["cite"]), entry["pattern"]
+    # the dice game is the epic's story, not the Gita's: a written answer, never the model's guess
+    turn = make_chat("Yudhishthira was a lucky player, and his kingdom is worth something.", refs=("1.16",)).ask(
+        "why did yudhishthira gamble away his kingdom")
+    text = turn.text()
+    assert "Shakuni" in text and "lucky player" not in text and turn.result.citations == ["1.1"]
+    assert turn.result.used_model_sentences == 0
