@@ -237,13 +237,14 @@ class ChatEngine:
         # brother") is too tender for the small model's phrasing: "your grandma was never born, so she
         # cannot be found" and "your brother is a brave and caring person" both passed the gate. The
         # written, warm opener for that feeling comes first, then the verse
-        tender = self._felt(question) in TENDER_FEELINGS
+        felt = self._felt(question)
+        tender = felt in TENDER_FEELINGS
         opener_sentences = list(self._model_opener(question, main, style, result)) if lang == "en" and not tender else []
         if opener_sentences:
             for s in opener_sentences:
                 yield from _chunks(s + " ")
         else:
-            yield self._template_opener(question, card, lang) + " "
+            yield self._template_opener(question, card, lang, felt) + " "
         for verse in cited:
             yield from _chunks(self._grounded(verse, style, lang) + " ")
 
@@ -288,10 +289,10 @@ class ChatEngine:
         cues = load_openers(self.library.assets_dir).get("cues", {})
         return next((theme for theme, cue in cues.items() if re.search(cue, question, re.IGNORECASE)), None)
 
-    def _template_opener(self, question: str, card, lang: str) -> str:
-        """The child's own feeling first ("my dog died" is grief whatever the verse), then the verse's theme."""
+    def _template_opener(self, question: str, card, lang: str, felt: str | None) -> str:
+        """The child's own feeling first (``felt``, from :meth:`_felt`: "my dog died" is grief whatever the
+        verse), then the verse's theme."""
         openers = load_openers(self.library.assets_dir)
-        felt = self._felt(question)
         story = STORY_WORDS.search(question) and not felt
         theme = felt or ("default" if story else next((t for t in (card.themes if card else []) if t in openers
                                                        and t != "cues"), "default"))

@@ -251,11 +251,11 @@ class SearchIndex:
     def expand(self, query: str) -> str:
         """What the index is asked: a question in Hindi or Hinglish (one with a word that only holds such
         a sentence together, "hai", "ki", "मुझे") in its English words alone; any other question with
-        English words added for the Hindi and Hinglish words children often type. The English index
-        matches "mujhe exam ka result dekhne se darr lag raha hai" only by "exam result fear scared"."""
+        English words added for the Hindi and Hinglish words children often type. "mujhe exam ka result
+        dekhne se darr lag raha hai" is asked as "exam test result see look fear scared lag"."""
         words = re.findall(r"[\w\u0900-\u097F]+", query.lower())
         if any(self.lexicon.get(w) == "" for w in words):
-            english = [self.lexicon[w] if w in self.lexicon else w for w in words if w.isascii() or w in self.lexicon]
+            english = [self.lexicon.get(w, w) for w in words if w.isascii() or w in self.lexicon]
             return " ".join(w for w in english if w) or query
         extra = [self.lexicon[w] for w in words if self.lexicon.get(w)]
         return f"{query} {' '.join(extra)}" if extra else query
