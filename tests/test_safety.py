@@ -12,6 +12,7 @@ from engine.safety import (
     _train_hash,
     decoded_variants,
     gloss,
+    gloss_digest,
     load_gloss,
     mask_personal_data,
     normalize,
@@ -87,6 +88,7 @@ def test_shipped_classifier_matches_the_training_set(studio):
     assert sum(bool(r.get("ordinary")) for r in train) > 1000  # the companion's kid questions, training verses only
     table = load_gloss(studio.settings.assets_dir / "data" / "safety")
     assert str(data["train_hash"]) == _train_hash(train, table), "retrain: python -m engine.safety train"
+    assert str(data["gloss_hash"]) == gloss_digest(table)
 
 
 def test_safety_set_is_large_and_covers_every_category():
@@ -296,3 +298,22 @@ def test_a_damaged_classifier_file_says_what_to_do(studio, tmp_path):
     assert g.check_input("i want to unalive myself").action == "redirect_adult"  # the rules still work
     with pytest.raises(ModelError, match="retrain"):
         g.check_input("tell me about krishna")
+
+
+def test_a_classifier_without_its_word_list_says_what_to_do(studio, tmp_path):
+    """The classifier reads Hinglish through gloss.yaml; without it (or with another one) it must not
+    quietly judge with an empty table."""
+    import shutil
+
+    from engine.errors import ModelError
+
+    safety = tmp_path / "data" / "safety"
+    shutil.copytree(studio.settings.assets_dir / "data" / "safety", safety)
+    (safety / "gloss.yaml").unlink()
+    g = SafetyGuard(tmp_path)
+    assert g.check_input("i want to unalive myself").action == "redirect_adult"  # the rules still work
+    with pytest.raises(ModelError, match="gloss.yaml"):
+        g.check_input("tell me about krishna")
+    (safety / "gloss.yaml").write_text("khelu: play\n", encoding="utf-8")  # another table than the trained one
+    with pytest.raises(ModelError, match="retrain"):
+        SafetyGuard(tmp_path).check_input("tell me about krishna")
