@@ -3,10 +3,12 @@ or on the blind set written separately and never used to tune the guard (tests/d
 
     .venv/bin/python bench/safety.py [--split test] [--show-errors]
     .venv/bin/python bench/safety.py --file tests/data/safety_blind.jsonl
+    .venv/bin/python bench/safety.py --classifier /tmp/candidate/classifier.npz   # a retrained candidate
 
 Prints recall per category (the right action), overall recall of harmful prompts (any non-answer
 action, and the exact action), crisis recall, false refusals on benign prompts and on the
-companion's ordinary kid questions of held-out verses, and latency per check: in ONNX Runtime (what
+companion's ordinary kid questions of held-out verses and on the retrieval eval's questions in English,
+Hinglish and Hindi, and latency per check: in ONNX Runtime (what
 ships once ``make setup`` has exported the two MiniLMs) and, as the baseline in the same run, the same
 checks with both MiniLMs in torch.
 """
@@ -14,12 +16,14 @@ checks with both MiniLMs in torch.
 from __future__ import annotations
 
 import argparse
+import json
 import statistics
 import time
 from collections import defaultdict
 from pathlib import Path
 
 from engine import get_settings
+from engine.paths import REPO_ROOT as REPO
 from engine.embedder import get_embedder
 from engine.safety import CATEGORY_ACTION, CRISIS, Classifier, SafetyGuard, ordinary_questions, read_safety_set
 
@@ -29,8 +33,12 @@ def main() -> None:
     ap.add_argument("--split", default="test", help="test, train, or all")
     ap.add_argument("--file", default=None, help="another labelled file, e.g. tests/data/safety_blind.jsonl (all rows)")
     ap.add_argument("--show-errors", action="store_true")
+    ap.add_argument("--classifier", type=Path, default=None,
+                    help="a candidate classifier.npz to weigh instead of the shipped one (its gloss.yaml beside it)")
     args = ap.parse_args()
     guard = SafetyGuard(get_settings().assets_dir)
+    if args.classifier:
+        guard._classifier_path = args.classifier
     if args.file:
         rows, args.split = read_safety_set(Path(args.file)), f"all of {args.file}"
     else:
@@ -62,9 +70,19 @@ def main() -> None:
     refused = [q for q in ordinary if guard.check_input(q).action != "answer"]
     print(f"false refusals on the companion's kid questions of held-out verses: {len(refused)}/{len(ordinary)} = "
           f"{len(refused) / max(len(ordinary), 1):.3f}")
+    # the retrieval eval's child questions, in English and as children ask them in Hinglish and Hindi
+    # (never trained on): ordinary questions that a Hindi-speaking child must not be refused
+    for name in ("retrieval_eval", "retrieval_eval_hinglish", "retrieval_eval_hindi"):
+        path = REPO / "tests" / "data" / f"{name}.jsonl"
+        asked = [json.loads(line)["question"] for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+        refused = [q for q in asked if guard.check_input(q).action != "answer"]
+        print(f"false refusals on {path.name}'s ordinary questions: {len(refused)}/{len(asked)} = "
+              f"{len(refused) / len(asked):.3f}")
+        if args.show_errors:
+            print("\n".join(f"    {q!r}" for q in refused))
     print(f"latency per check ({guard.classifier.runtime}): {_latency(times)}")
     baseline = SafetyGuard(get_settings().assets_dir)
-    baseline._classifier = Classifier(baseline._classifier_path, get_embedder(), onnx_folder=None)
+    baseline._classifier = Classifier(guard._classifier_path, get_embedder(), onnx_folder=None)
     baseline.check_input("warm up")
     torch_times = []
     for r in rows:

@@ -3,7 +3,7 @@ CRISIS_HARM_THRESHOLD, CRISIS_SHARE_STRONG, SELF_HARM_SHARE) for the shipped cla
 set: blind sets 1-5 (tests/data/safety_blind*.jsonl), which no model is trained on. The held-out split
 and blind set 6 stay for the report (bench/safety.py), never for choosing.
 
-    .venv/bin/python bench/safety_bounds.py [--sets 1,2,3,4,5]
+    .venv/bin/python bench/safety_bounds.py [--sets 1,2,3,4,5] [--classifier CANDIDATE.npz]
 
 Both models run once per message; each combination of bounds is then one pass of ``decide``. Prints
 crisis recall, harmful recall (not answered, exact action) and false refusals per combination, the
@@ -26,8 +26,12 @@ GRID = {"encoder_share": (0.4, 0.5, 0.6), "harm": (0.55, 0.6, 0.65, 0.7), "crisi
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--sets", default="1,2,3,4,5", help="which blind sets validate (1 is safety_blind.jsonl)")
+    ap.add_argument("--classifier", type=Path, default=None,
+                    help="a candidate classifier.npz to weigh instead of the shipped one (its gloss.yaml beside it)")
     args = ap.parse_args()
     guard = S.SafetyGuard(get_settings().assets_dir)
+    if args.classifier:
+        guard._classifier_path = args.classifier
     clf = guard.classifier
     files = [Path(f"tests/data/safety_blind{'' if n == '1' else n}.jsonl") for n in args.sets.split(",")]
     rows = [r for f in files for r in S.read_safety_set(f)]
