@@ -23,8 +23,8 @@ from collections import defaultdict
 from pathlib import Path
 
 from engine import get_settings
-from engine.paths import REPO_ROOT as REPO
 from engine.embedder import get_embedder
+from engine.paths import REPO_ROOT as REPO
 from engine.safety import CATEGORY_ACTION, CRISIS, Classifier, SafetyGuard, ordinary_questions, read_safety_set
 
 
