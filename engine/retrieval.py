@@ -301,14 +301,16 @@ def load_lexicon(assets_dir: Path) -> dict[str, str]:
     evals unchanged (``bench/retrieval.py --eval``)."""
     import yaml
 
-    def read(path: Path) -> dict[str, str]:
-        table = yaml.safe_load(path.read_text(encoding="utf-8"))
-        return {unicodedata.normalize("NFKC", str(k)).lower(): "" if v is None else str(v)
-                for k, v in (table or {}).items()}
+    from .errors import ModelError
+    from .safety import load_gloss
 
     data = Path(assets_dir) / "data"
-    lexicon = read(data / "chat" / "hinglish.yaml")
-    glosses = read(data / "safety" / "gloss.yaml") if (data / "safety" / "gloss.yaml").exists() else {}
+    table = yaml.safe_load((data / "chat" / "hinglish.yaml").read_text(encoding="utf-8")) or {}
+    lexicon = {unicodedata.normalize("NFKC", str(k)).lower(): "" if v is None else str(v) for k, v in table.items()}
+    try:
+        glosses = load_gloss(data / "safety")
+    except ModelError:  # the glosses only help Hindi search; the safety guard itself says when they are missing
+        glosses = {}
     for word, meaning in glosses.items():
         if not word.isascii():
             lexicon.setdefault(word, meaning)
