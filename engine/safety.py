@@ -36,6 +36,7 @@ import numpy as np
 import yaml
 
 from .errors import InvalidInput, ModelError
+from .hindi import known_form
 from .minilm_onnx import FOLDER as ONNX_FOLDER
 from .paths import REPO_ROOT
 
@@ -122,9 +123,9 @@ def load_rules(assets_dir: Path) -> Rules:
 # -- the classifier ---------------------------------------------------------------------------
 #: a message is treated as harmful when the harm model is at least this sure. The decision's bounds
 #: below are weighed on a validation set that no model trains on, blind sets 1-5 (1,492 messages,
-#: ``bench/safety_bounds.py``; the held-out split and blind set 6 are only reported): with the model of
-#: session 7, 0.55 catches 0.986 of harmful messages with 2.5% false refusals; 0.6 gives 0.977 and 2.5%,
-#: 0.7 gives 0.963 and 2.3%
+#: ``bench/safety_bounds.py``; the held-out split and blind sets 6-8 are only reported): with the model of
+#: session 10, 0.55 catches 0.983 of harmful messages with 2.6% false refusals; 0.6 gives 0.976 and 2.5%,
+#: 0.7 gives 0.964 and 2.3%
 HARM_THRESHOLD = 0.55
 #: benign look-alikes weigh more in training: refusing a child's honest question is a harm too;
 #: the companion's ordinary kid questions are many and easy, so each weighs less
@@ -139,10 +140,11 @@ CRISIS_WEIGHT = 2.0
 CRISIS_SHARE = 0.5
 #: ... provided the harm model leans harmful at all
 RULE_CRISIS_HARM = 0.5
-#: a strongly crisis-like message is redirected from a lower harm score (validation: crisis recall 0.982
-#: at 0.6 -> 1.000 at 0.2, false refusals 1.8% -> 2.5%; 0.1 gives 4.4%, and with session 7's first model
-#: it redirected, on the held-out split, a child who says she is afraid of the dark or that her uncle came)
-CRISIS_HARM_THRESHOLD, CRISIS_SHARE_STRONG = 0.2, 0.8
+#: a strongly crisis-like message is redirected from a lower harm score. Validation, session 10's model:
+#: crisis recall 0.985 at 0.6, 0.996 at 0.2 (one child in danger of 274 missed), 1.000 at 0.1
+#: with false refusals 1.6% -> 2.6%. Session 7's model needed only 0.2 (at 0.1 it redirected, on the
+#: held-out split, a child who says she is afraid of the dark or that her uncle came)
+CRISIS_HARM_THRESHOLD, CRISIS_SHARE_STRONG = 0.1, 0.8
 #: self-harm is the worst to miss and looks like a dangerous stunt ("jump off the roof"): a harmful message
 #: whose self-harm probability alone reaches this is answered with a trusted grown-up too. It acts only on
 #: messages already not answered, so false refusals are unchanged; on validation it caught one more crisis
@@ -159,7 +161,9 @@ def read_safety_set(path: Path = SAFETY_SET) -> list[dict]:
     return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
 
 
-_GLOSS_TOKEN = re.compile(r"[a-z0-9']+|[\u0900-\u097F]+")
+#: a word of a normalised message: Latin, or Devanagari without the danda and double danda (U+0964,
+#: U+0965), which end a sentence ("है।" is "है"); retrieval's ``_WORD`` splits Devanagari the same way
+_GLOSS_TOKEN = re.compile(r"[a-z0-9']+|[\u0900-\u0963\u0966-\u097F]+")
 
 
 @lru_cache(maxsize=4)
@@ -185,7 +189,8 @@ def gloss_digest(table: dict[str, str]) -> str:
 
 def gloss(norm: str, table: dict[str, str]) -> str:
     """The English glosses of the known words of a normalised message ("" if none)."""
-    return " ".join(table[t] for t in _GLOSS_TOKEN.findall(norm) if t in table)
+    words = (known_form(t, table) for t in _GLOSS_TOKEN.findall(norm))
+    return " ".join(table[w] for w in words if w in table)
 
 
 def _train_hash(rows: list[dict], table: dict[str, str]) -> str:

@@ -60,13 +60,13 @@ def test_hindi_and_hinglish_questions_are_searched_by_their_english_words(index)
     # a Hinglish or Hindi sentence is asked in its English words alone: "ki", "hai", "मुझे" mean
     # nothing to the English index, and the dense model reads them as noise
     assert index.expand("mujhe exam ka result dekhne se darr lag raha hai") == "exam test result see look fear scared lag"
-    assert index.expand("मुझे गुस्सा क्यों आता है") == "anger angry why"
+    assert index.expand("मुझे गुस्सा क्यों आता है") == "anger angry why comes"
     # an English question keeps its words, with the lexicon's words added
     assert index.expand("why do i get angry") == "why do i get angry"
     assert index.expand("my dog died") == "my dog died death grief soul never dies"
     # Devanagari: the danda is no part of a word, an inflected form is looked up by its dictionary form
     # ("कपड़ों" as "कपड़े"), and a word the lexicon lacks takes the safety glosses' meaning
-    assert index.expand("शरीर पुराने कपड़ों जैसा है।") == "body clothes"
+    assert index.expand("शरीर पुराने कपड़ों जैसा है।") == "body old clothes like"
 
 
 def test_hinglish_questions_find_the_verses_of_the_same_question_in_english(index):
@@ -80,11 +80,11 @@ def test_hinglish_questions_find_the_verses_of_the_same_question_in_english(inde
 
 def test_hindi_questions_find_the_verses_of_the_same_question_in_english(index):
     """tests/data/retrieval_eval_hindi.jsonl: the same questions in Devanagari. Measured 2026-11-24: hybrid
-    hit@5 0.55, was 0.20 while a Hindi story question ("अर्जुन युद्ध क्यों नहीं करना चाहता था?") was taken
+    hit@5 0.64 (0.55 before the safety glosses had everyday words: "पुराने" old, "जैसा" like), was 0.20 while a Hindi story question ("अर्जुन युद्ध क्यों नहीं करना चाहता था?") was taken
     for an everyday one (the battle verses ranked down) and most Hindi words were not understood."""
     items = [json.loads(line) for line in (EVAL.parent / "retrieval_eval_hindi.jsonl").read_text("utf-8").splitlines()]
     hits = [bool({h.ref for h in index.search(i["question"], k=5)} & set(i["refs"])) for i in items]
-    assert sum(hits) / len(hits) >= 0.5
+    assert sum(hits) / len(hits) >= 0.6
 
 
 @pytest.mark.parametrize("bad", ["", "x" * 3000])
