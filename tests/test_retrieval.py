@@ -67,15 +67,20 @@ def test_hindi_and_hinglish_questions_are_searched_by_their_english_words(index)
     # Devanagari: the danda is no part of a word, an inflected form is looked up by its dictionary form
     # ("कपड़ों" as "कपड़े"), and a word the lexicon lacks takes the safety glosses' meaning
     assert index.expand("शरीर पुराने कपड़ों जैसा है।") == "body old clothes like"
+    # a Latin Hinglish word the chat lexicon lacks takes the safety glosses' meaning ("kaanpne", shaking),
+    # unless the gloss only repeats a name the English index knows ("krishna: krishna god")
+    assert "shaking" in index.expand("stage pe mere pair kaanpne lagte hain")
+    assert index.expand("who is krishna") == "who is krishna"
 
 
 def test_hinglish_questions_find_the_verses_of_the_same_question_in_english(index):
     """tests/data/retrieval_eval_hinglish.jsonl: the English set's questions as children would ask them in
-    Hinglish (written by a helper who never saw the lexicon); measured 2026-11-23: hybrid hit@5 0.42, was
-    0.28 before Hinglish questions were searched by their English words (bench/retrieval.py --eval)."""
+    Hinglish (written by a helper who never saw the lexicon); measured 2026-11-24: hybrid hit@5 0.61 (0.42
+    before Latin words took the safety glosses' everyday meanings), was 0.28 before Hinglish questions were
+    searched by their English words (bench/retrieval.py --eval)."""
     items = [json.loads(line) for line in (EVAL.parent / "retrieval_eval_hinglish.jsonl").read_text("utf-8").splitlines()]
     hits = [bool({h.ref for h in index.search(i["question"], k=5)} & set(i["refs"])) for i in items]
-    assert sum(hits) / len(hits) >= 0.38
+    assert sum(hits) / len(hits) >= 0.57
 
 
 def test_hindi_questions_find_the_verses_of_the_same_question_in_english(index):
