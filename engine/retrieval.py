@@ -276,7 +276,6 @@ class SearchIndex:
 _WORD = re.compile(r"[\w\u0900-\u0963\u0966-\u097F]+")
 
 
-
 def load_lexicon(assets_dir: Path) -> dict[str, str]:
     """Hindi and Hinglish words with the English words search can match (``chat/hinglish.yaml``; an
     empty meaning marks a word that only holds a Hindi sentence together), and, for words it lacks, the
@@ -297,7 +296,7 @@ def load_lexicon(assets_dir: Path) -> dict[str, str]:
     lexicon = {unicodedata.normalize("NFKC", str(k)).lower(): "" if v is None else str(v) for k, v in table.items()}
     try:
         glosses = load_gloss(data / "safety")
-    except ModelError:  # the glosses only help Hindi search; the safety guard itself says when they are missing
+    except ModelError:  # the glosses only help Hindi and Hinglish search; the safety guard says when they are missing
         glosses = {}
     for word, meaning in glosses.items():
         if word not in meaning.split():

@@ -142,8 +142,8 @@ CRISIS_SHARE = 0.5
 RULE_CRISIS_HARM = 0.5
 #: a strongly crisis-like message is redirected from a lower harm score. Validation, session 10's model:
 #: crisis recall 0.985 at 0.6, 0.996 at 0.2 (one child in danger of 274 missed), 1.000 at 0.1
-#: with false refusals 1.6% -> 2.6%. Session 7's model needed only 0.2 (at 0.1 it redirected, on the
-#: held-out split, a child who says she is afraid of the dark or that her uncle came)
+#: with false refusals 1.6% -> 2.6%. Session 7's model needed only 0.2 (with its first version, 0.1
+#: redirected, on the held-out split, a child who says she is afraid of the dark or that her uncle came)
 CRISIS_HARM_THRESHOLD, CRISIS_SHARE_STRONG = 0.1, 0.8
 #: self-harm is the worst to miss and looks like a dangerous stunt ("jump off the roof"): a harmful message
 #: whose self-harm probability alone reaches this is answered with a trusted grown-up too. It acts only on
