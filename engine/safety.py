@@ -142,7 +142,9 @@ CRISIS_SHARE = 0.5
 RULE_CRISIS_HARM = 0.5
 #: a strongly crisis-like message is redirected from a lower harm score. Validation, session 10's model:
 #: crisis recall 0.985 at 0.6, 0.996 at 0.2 (one child in danger of 274 missed), 1.000 at 0.1
-#: with false refusals 1.6% -> 2.6%. Session 7's model needed only 0.2 (with its first version, 0.1
+#: with false refusals 1.6% -> 2.6%. 0.15 is 1.000 with 1.6% too, just under the bound that misses, and
+#: on the honest sets (held-out, blind sets 6-8) it missed 4 more of 425 crisis messages than 0.1 (48
+#: instead of 53 false refusals of 826): 0.1 keeps the margin (a choice those sets now inform). Session 7's model needed only 0.2 (with its first version, 0.1
 #: redirected, on the held-out split, a child who says she is afraid of the dark or that her uncle came)
 CRISIS_HARM_THRESHOLD, CRISIS_SHARE_STRONG = 0.1, 0.8
 #: self-harm is the worst to miss and looks like a dangerous stunt ("jump off the roof"): a harmful message
