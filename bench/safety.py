@@ -36,9 +36,7 @@ def main() -> None:
     ap.add_argument("--classifier", type=Path, default=None,
                     help="a candidate classifier.npz to weigh instead of the shipped one (its gloss.yaml beside it)")
     args = ap.parse_args()
-    guard = SafetyGuard(get_settings().assets_dir)
-    if args.classifier:
-        guard._classifier_path = args.classifier
+    guard = SafetyGuard(get_settings().assets_dir, classifier_path=args.classifier)
     if args.file:
         rows, args.split = read_safety_set(Path(args.file)), f"all of {args.file}"
     else:
@@ -82,7 +80,7 @@ def main() -> None:
             print("\n".join(f"    {q!r}" for q in refused))
     print(f"latency per check ({guard.classifier.runtime}): {_latency(times)}")
     baseline = SafetyGuard(get_settings().assets_dir)
-    baseline._classifier = Classifier(guard._classifier_path, get_embedder(), onnx_folder=None)
+    baseline._classifier = Classifier(guard.classifier_path, get_embedder(), onnx_folder=None)
     baseline.check_input("warm up")
     torch_times = []
     for r in rows:

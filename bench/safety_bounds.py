@@ -29,9 +29,7 @@ def main() -> None:
     ap.add_argument("--classifier", type=Path, default=None,
                     help="a candidate classifier.npz to weigh instead of the shipped one (its gloss.yaml beside it)")
     args = ap.parse_args()
-    guard = S.SafetyGuard(get_settings().assets_dir)
-    if args.classifier:
-        guard._classifier_path = args.classifier
+    guard = S.SafetyGuard(get_settings().assets_dir, classifier_path=args.classifier)
     clf = guard.classifier
     files = [Path(f"tests/data/safety_blind{'' if n == '1' else n}.jsonl") for n in args.sets.split(",")]
     rows = [r for f in files for r in S.read_safety_set(f)]

@@ -255,16 +255,12 @@ class SearchIndex:
         a sentence together, "hai", "ki", "मुझे") in its English words alone; any other question with
         English words added for the Hindi and Hinglish words children often type. "mujhe exam ka result
         dekhne se darr lag raha hai" is asked as "exam test result see look fear scared lag"."""
-        words = [self._known_form(w) for w in _WORD.findall(unicodedata.normalize("NFKC", query).lower())]
+        words = [known_form(w, self.lexicon) for w in _WORD.findall(unicodedata.normalize("NFKC", query).lower())]
         if any(self.lexicon.get(w) == "" for w in words):
             english = [self.lexicon.get(w, w) for w in words if w.isascii() or w in self.lexicon]
             return " ".join(w for w in english if w) or query
         extra = [self.lexicon[w] for w in words if self.lexicon.get(w)]
         return f"{query} {' '.join(extra)}" if extra else query
-
-    def _known_form(self, word: str) -> str:
-        """A Devanagari word the lexicon lacks, in a form it has (:func:`engine.hindi.known_form`)."""
-        return known_form(word, self.lexicon)
 
     def display_text(self, ref: str) -> str:
         verse = self.library.verse(ref)
@@ -283,7 +279,7 @@ def load_lexicon(assets_dir: Path) -> dict[str, str]:
     have a word: "gali" is a street there, a swear word in the glosses). A gloss that repeats its word
     ("krishna: krishna god") names something the English index already knows and is left out. Measured
     with ``bench/retrieval.py --eval``: the Devanagari glosses took the Hindi eval's hit@5 from 0.27 to
-    0.48 (0.55 with :meth:`SearchIndex._known_form`; 0.64 once they had everyday words too, "पुराने" old,
+    0.48 (0.55 with :func:`engine.hindi.known_form`; 0.64 once they had everyday words too, "पुराने" old,
     "जैसा" like); the Latin ones, once they had everyday words, the Hinglish eval's from 0.42 to 0.61
     (the English eval 0.75 -> 0.74: one Hinglish question among its 103 fell out of the top 5)."""
     import yaml

@@ -144,8 +144,9 @@ RULE_CRISIS_HARM = 0.5
 #: crisis recall 0.985 at 0.6, 0.996 at 0.2 (one child in danger of 274 missed), 1.000 at 0.1
 #: with false refusals 1.6% -> 2.6%. 0.15 is 1.000 with 1.6% too, just under the bound that misses, and
 #: on the honest sets (held-out, blind sets 6-8) it missed 4 more of 425 crisis messages than 0.1 (48
-#: instead of 53 false refusals of 826): 0.1 keeps the margin (a choice those sets now inform). Session 7's model needed only 0.2 (with its first version, 0.1
-#: redirected, on the held-out split, a child who says she is afraid of the dark or that her uncle came)
+#: instead of 53 false refusals of 826): 0.1 keeps the margin (a choice those sets now inform).
+#: Session 7's model needed only 0.2 (with its first version, 0.1 redirected, on the held-out split, a
+#: child who says she is afraid of the dark or that her uncle came)
 CRISIS_HARM_THRESHOLD, CRISIS_SHARE_STRONG = 0.1, 0.8
 #: self-harm is the worst to miss and looks like a dangerous stunt ("jump off the roof"): a harmful message
 #: whose self-harm probability alone reaches this is answered with a trusted grown-up too. It acts only on
@@ -184,9 +185,13 @@ def load_gloss(folder: Path) -> dict[str, str]:
     return {unicodedata.normalize("NFKC", str(k)).lower(): str(v) for k, v in (table or {}).items()}
 
 
+def _table_text(table: dict[str, str]) -> str:
+    return "".join(f"{k}={table[k]}\n" for k in sorted(table))
+
+
 def gloss_digest(table: dict[str, str]) -> str:
     """A short digest of a gloss table, kept in ``classifier.npz`` to tell the table it was trained with."""
-    return hashlib.sha256("".join(f"{k}={table[k]}\n" for k in sorted(table)).encode()).hexdigest()[:16]
+    return hashlib.sha256(_table_text(table).encode()).hexdigest()[:16]
 
 
 def gloss(norm: str, table: dict[str, str]) -> str:
@@ -199,8 +204,7 @@ def _train_hash(rows: list[dict], table: dict[str, str]) -> str:
     h = hashlib.sha256()
     for r in rows:
         h.update(f"{r['text']}\x00{r['category']}\n".encode())
-    for k in sorted(table):
-        h.update(f"{k}={table[k]}\n".encode())
+    h.update(_table_text(table).encode())
     return h.hexdigest()[:16]
 
 
@@ -530,7 +534,10 @@ def decide(rule: Verdict | None, p_harm: float, probs: dict[str, float], harm_th
 class SafetyGuard:
     """Checks messages and answers; writes the kind replies; masks personal data."""
 
-    def __init__(self, assets_dir: Path, embedder=None, countries: tuple[str, ...] = ("IN", "US", "UK")):
+    def __init__(self, assets_dir: Path, embedder=None, countries: tuple[str, ...] = ("IN", "US", "UK"),
+                 classifier_path: Path | None = None):
+        """``classifier_path``: another ``classifier.npz`` (a retrained candidate, its ``gloss.yaml``
+        beside it) than the shipped one in ``assets_dir``."""
         self.assets_dir = Path(assets_dir)
         self.rules = load_rules(self.assets_dir)
         folder = self.assets_dir / "data" / "safety"
@@ -539,14 +546,14 @@ class SafetyGuard:
         self.countries = [c for c in countries if c in self.helplines]
         self._embedder = embedder
         self._classifier = None
-        self._classifier_path = folder / "classifier.npz"
+        self.classifier_path = Path(classifier_path) if classifier_path else folder / "classifier.npz"
 
     @property
     def classifier(self) -> Classifier | None:
-        if self._classifier is None and self._classifier_path.exists():
+        if self._classifier is None and self.classifier_path.exists():
             from .embedder import get_embedder
 
-            self._classifier = Classifier(self._classifier_path, self._embedder or get_embedder(),
+            self._classifier = Classifier(self.classifier_path, self._embedder or get_embedder(),
                                           self.assets_dir / ONNX_FOLDER)
         return self._classifier
 
