@@ -29,7 +29,7 @@ $(STAMP): requirements.txt requirements-dev.txt pyproject.toml scripts/system_pa
 	@touch $(STAMP)
 	@echo "Setup done. Check the machine with: $(BIN)/gita-tales doctor"
 
-# The safety check runs both of its MiniLMs in ONNX Runtime: export them once, and again after a retrain
+# The safety check runs all of its MiniLMs in ONNX Runtime: export them once, and again after a retrain
 $(SAFETY_ONNX): $(STAMP) assets/data/safety/classifier.npz
 	$(BIN)/python -m engine.safety export
 	@touch $@

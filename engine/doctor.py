@@ -11,6 +11,7 @@ from .errors import ModelError
 from .minilm_onnx import FOLDER as ONNX_FOLDER
 from .net import reachable
 from .resources import embedder_path, piper_voice_path, resolve_model_path
+from .safety import ENCODER_SEEDS as SAFETY_ENCODERS
 from .settings import Settings
 
 #: a host the optional online backends need (hub downloads); one short TCP connect, no data sent
@@ -66,10 +67,11 @@ def run_doctor(settings: Settings) -> dict:
 
     exported = sorted(p.name for p in (Path(settings.assets_dir) / ONNX_FOLDER).glob("*.onnx"))
     facts["safety_onnx"] = exported
-    checks.append(Check(name="safety_onnx", ok=len(exported) >= 2, required=False,
-                        detail=", ".join(exported) if len(exported) >= 2 else
-                        "The safety check's MiniLMs are not exported: it runs in torch, about twice as slow.",
-                        fix="" if len(exported) >= 2 else "Run `make setup` (or: python -m engine.safety export)."))
+    all_there = len(exported) >= 1 + SAFETY_ENCODERS  # the frozen MiniLM and each encoder
+    checks.append(Check(name="safety_onnx", ok=all_there, required=False,
+                        detail=", ".join(exported) if all_there else
+                        "The safety check's MiniLMs are not all exported: it runs in torch, about twice as slow.",
+                        fix="" if all_there else "Run `make setup` (or: python -m engine.safety export)."))
 
     voice = piper_voice_path()
     facts["voice"] = str(voice) if voice else None

@@ -39,6 +39,7 @@ from .errors import InvalidInput, ModelError
 from .hindi import known_form
 from .minilm_onnx import FOLDER as ONNX_FOLDER
 from .paths import REPO_ROOT
+from .safety_encoder import average
 
 #: what each category of the labelled set asks the guard to do
 CATEGORY_ACTION = {
@@ -124,9 +125,9 @@ def load_rules(assets_dir: Path) -> Rules:
 #: a message is treated as harmful when the harm model is at least this sure. The decision's bounds
 #: below are weighed on a validation set that no model trains on, blind sets 1-5 (1,492 messages,
 #: ``bench/safety_bounds.py``; the held-out split and blind sets 6-8 are only reported): with the model of
-#: session 10, 0.55 catches 0.983 of harmful messages with 2.6% false refusals; 0.6 gives 0.976 and 2.5%,
-#: 0.7 gives 0.964 and 2.3%
-HARM_THRESHOLD = 0.55
+#: session 11 (three encoders), 0.6 catches 0.984 of harmful messages with 1.6% false refusals; 0.55 gives
+#: 0.984 and 2.0%, 0.65 0.983 and 1.6%, 0.7 0.977 and 1.6%
+HARM_THRESHOLD = 0.6
 #: benign look-alikes weigh more in training: refusing a child's honest question is a harm too;
 #: the companion's ordinary kid questions are many and easy, so each weighs less
 BENIGN_WEIGHT, ORDINARY_WEIGHT = 3.0, 0.5
@@ -146,16 +147,23 @@ RULE_CRISIS_HARM = 0.5
 #: on the honest sets (held-out, blind sets 6-8) it missed 4 more of 425 crisis messages than 0.1 (48
 #: instead of 53 false refusals of 826): 0.1 keeps the margin (a choice those sets now inform).
 #: Session 7's model needed only 0.2 (with its first version, 0.1 redirected, on the held-out split, a
-#: child who says she is afraid of the dark or that her uncle came)
+#: child who says she is afraid of the dark or that her uncle came). Session 11's three encoders, at
+#: harm 0.6: 1.000 at 0.1 (1.6% false refusals), 0.996 at 0.15 and 0.2 (1.5%, 1.3%)
 CRISIS_HARM_THRESHOLD, CRISIS_SHARE_STRONG = 0.1, 0.8
 #: self-harm is the worst to miss and looks like a dangerous stunt ("jump off the roof"): a harmful message
 #: whose self-harm probability alone reaches this is answered with a trusted grown-up too. It acts only on
 #: messages already not answered, so false refusals are unchanged; on validation it caught one more crisis
 #: message with session 7's first model, none with the shipped one (which catches them all)
 SELF_HARM_SHARE = 0.25
-#: the classifier's probabilities are this much the fine-tuned encoder's and the rest the regression's
-#: (validation: 0.4, 0.5 and 0.6 are within a point of each other)
-ENCODER_SHARE = 0.5
+#: the classifier's probabilities are this much the fine-tuned encoders' (their average) and the rest
+#: the regression's
+ENCODER_SHARE = 0.75
+#: how many encoders are fine-tuned, each with its own seed (its own adapter's start, order of rows and
+#: dropout), and averaged. Validation, session 10's data, at the best bounds of each: one encoder
+#: (share 0.5, harm 0.55) 1.000 / 0.983 / 2.6% (crisis recall, harmful recall, false refusals); three
+#: (share 0.75, harm 0.6) 1.000 / 0.984 / 1.6%. Averaging their weights instead (one MiniLM pass, a
+#: "model soup") flattened the heads: 1.000 / 0.977 / 2.1%. Each costs a MiniLM pass (``bench/safety.py``)
+ENCODER_SEEDS = 3
 _CHAR = {"analyzer": "char_wb", "ngram_range": (2, 5), "n_features": 2**15, "alternate_sign": False, "norm": "l2"}
 _WORDS = {"analyzer": "word", "ngram_range": (1, 2), "n_features": 2**15, "alternate_sign": False, "norm": "l2"}
 
@@ -271,14 +279,17 @@ def _fit_all(X, glossed: list[str], rows: list[dict], classes: list[str], progre
     cats = LogisticRegression(C=10.0, max_iter=3000).fit(X[harmful], [r["category"] for r in rows if r["category"] != "benign"])
     assert list(cats.classes_) == classes
     category = np.array([classes.index(r["category"]) if r["category"] != "benign" else 0 for r in rows])
-    encoder = safety_encoder.fit(glossed, harmful, category, _weights(rows), len(classes), progress=progress)
+    encoders = {}
+    for seed in range(ENCODER_SEEDS):
+        encoders.update(safety_encoder.fit(glossed, harmful, category, _weights(rows), len(classes), seed, progress))
     return {"harm_coef": harm.coef_.astype(np.float32), "harm_intercept": harm.intercept_.astype(np.float32),
             "classes": np.array(classes), "coef": cats.coef_.astype(np.float32),
-            "intercept": cats.intercept_.astype(np.float32), **encoder}
+            "intercept": cats.intercept_.astype(np.float32), **encoders}
 
 
 def train_classifier(assets_dir: Path, embedder, path: Path = SAFETY_SET, progress=print) -> dict:
-    """Fit both models on the train split and write ``classifier.npz`` (about 7 minutes on 2 cores)."""
+    """Fit both models on the train split and write ``classifier.npz`` (about 65 minutes on 2 cores: 20 an
+    encoder)."""
     rows = training_rows(assets_dir, path)
     table = load_gloss(Path(assets_dir) / "data" / "safety")
     texts = [r["text"] for r in rows]
@@ -299,7 +310,7 @@ def cross_validate(assets_dir: Path, embedder, path: Path = SAFETY_SET, folds: i
     train split only: for each harm threshold, harmful recall (not answered, and the exact action), crisis
     recall, and false
     refusals on look-alikes and on ordinary questions apart (how ``HARM_THRESHOLD`` is chosen; the test
-    split is never looked at). Fits the encoder once a fold: about 10 minutes a fold on 2 cores. ``save``
+    split is never looked at). Fits the encoders once a fold: about 45 minutes a fold on 2 cores. ``save``
     keeps the out-of-fold probabilities of the average (``.npz``), so that :func:`decide`'s other bounds
     can be weighed without fitting again (``python -m engine.safety sweep FILE``)."""
     from .safety_encoder import predict_with
@@ -403,14 +414,14 @@ def _one_torch_thread() -> None:
 
 
 class Classifier:
-    """A mix of two models (``ENCODER_SHARE``): logistic regressions over :func:`features` (harmful or not,
-    then which category) and the fine-tuned encoder (:mod:`engine.safety_encoder`).
+    """A mix (``ENCODER_SHARE``) of logistic regressions over :func:`features` (harmful or not, then which
+    category) and of the fine-tuned encoders (:mod:`engine.safety_encoder`), averaged.
 
-    The two MiniLM passes (frozen for the regression, fine-tuned for the encoder) run side by side, one
+    The MiniLM passes (frozen for the regression, one fine-tuned per encoder) run two at a time, one
     core each, in ONNX Runtime when ``onnx_folder`` is given (:mod:`engine.minilm_onnx`), else in torch."""
 
     def __init__(self, path: Path, embedder, onnx_folder: Path | None = None):
-        from .safety_encoder import SafetyEncoder
+        from .safety_encoder import SafetyEncoder, prefixes
 
         try:
             data = dict(np.load(path))
@@ -426,10 +437,13 @@ class Classifier:
         if "gloss_hash" in data and str(data["gloss_hash"]) != gloss_digest(self.gloss):
             raise ModelError(f"The safety classifier {path} was trained with another gloss.yaml than the one "
                              "beside it. Restore both from git, or retrain: python -m engine.safety train")
-        self.encoder = SafetyEncoder(data, onnx_folder)
-        #: where the two MiniLM passes run: "onnxruntime", or "torch (why)"
-        self.runtime, self.frozen = self.encoder.runtime, None
-        if self.encoder.onnx is not None:
+        if not prefixes(data):
+            raise ModelError(f"The safety classifier {path} has no fine-tuned encoder. Retrain: python -m engine.safety train")
+        self.encoders = [SafetyEncoder(data, onnx_folder, pre) for pre in prefixes(data)]
+        #: where the MiniLM passes run: "onnxruntime", or "torch (why)"
+        self.runtime = next((e.runtime for e in self.encoders if e.onnx is None), "onnxruntime")
+        self.frozen = None
+        if self.runtime == "onnxruntime":
             try:
                 self.frozen = _frozen_pooler(onnx_folder)
             except Exception as exc:  # noqa: BLE001 - the embedder does the same work in torch
@@ -442,15 +456,15 @@ class Classifier:
         return category, p_harm
 
     def start(self, text: str) -> Callable[[], tuple[str, float, dict[str, float]]]:
-        """Start both models on a message and return what waits for :meth:`predict_full`'s answer, so
+        """Start the models on a message and return what waits for :meth:`predict_full`'s answer, so
         that the caller can do other work (the rules) meanwhile."""
         norm, glossed = glossed_texts([text], self.gloss)
-        encoded = self._workers.submit(self.encoder.predict, glossed)
         embedded = self._workers.submit(self._embed, glossed)
+        encoded = [self._workers.submit(e.predict, glossed) for e in self.encoders]
 
         def result() -> tuple[str, float, dict[str, float]]:
             p_lr, probs_lr = _linear(self.arrays, _stack(embedded.result(), norm, glossed))
-            p_enc, probs_enc = encoded.result()
+            p_enc, probs_enc = average([e.result() for e in encoded])
             p_harm, probs = _mix((float(p_lr[0]), probs_lr[0]), (float(p_enc[0]), probs_enc[0]), ENCODER_SHARE)
             return self.classes[int(np.argmax(probs))], p_harm, dict(zip(self.classes, probs.tolist()))
 
@@ -461,11 +475,12 @@ class Classifier:
         return self.start(text)()
 
     def outputs(self, texts: list[str], batch: int = 64) -> tuple[tuple, tuple]:
-        """Each model's (harm probabilities, category probabilities) for many messages, in batches (one
-        padded batch of every message fills memory), unmixed: how the bounds are weighed."""
+        """The regression's and the encoders' (averaged) (harm probabilities, category probabilities) for
+        many messages, in batches (one padded batch of every message fills memory), unmixed: how the
+        bounds are weighed."""
         norm, glossed = glossed_texts(texts, self.gloss)
         batches = [slice(i, i + batch) for i in range(0, len(texts), batch)]
-        encoded = [self.encoder.predict(glossed[b]) for b in batches]
+        encoded = [average([e.predict(glossed[b]) for e in self.encoders]) for b in batches]
         vectors = np.vstack([self._embed(glossed[b]) for b in batches])
         return _linear(self.arrays, _stack(vectors, norm, glossed)), \
             (np.concatenate([p for p, _ in encoded]), np.vstack([c for _, c in encoded]))

@@ -18,9 +18,12 @@ the average of the two (shipped)       0.931           0.954           6.5%
 (Measured on 4,327 rows in an earlier round, 5-fold, the models alone without rules at 0.7: 0.67 of
 harmful prompts at 3.8% false refusals for the regression, 0.76 at 4.1% for the average.)
 
-Only the adapter (about 0.7 M weights, fp16) and the heads ship, inside ``classifier.npz``; at load
-time the adapter is merged into a private copy of the bundled MiniLM, which runs in ONNX Runtime once
-exported (:mod:`engine.minilm_onnx`, ``make setup``), else in torch; training needs peft.
+Since session 11 three encoders are fitted on the same rows, each with its own seed, and their
+outputs averaged (``engine.safety.ENCODER_SEEDS``; validation 2.6% -> 1.6% false refusals at the same
+crisis and harmful recall). Only the adapters (about 0.7 M weights each, fp16) and the heads ship,
+inside ``classifier.npz``; at load time each adapter is merged into a private copy of the bundled
+MiniLM, which runs in ONNX Runtime once exported (:mod:`engine.minilm_onnx`, ``make setup``), else in
+torch; training needs peft.
 """
 
 from __future__ import annotations
@@ -37,13 +40,28 @@ from .resources import embedder_path
 RANK, ALPHA, TARGETS = 16, 32, ("query", "key", "value", "dense")
 #: 6 epochs, not 4, since session 7: the model of 4 did not fit its own train split (0.93 of violence);
 #: on session 6's data, 6 epochs took blind sets 1-5 from 45 to 35 harmful misses of 883, false
-#: refusals 17 -> 19 of 609, crisis misses 5 -> 6 of 274 (training: about 25 minutes on 2 cores)
+#: refusals 17 -> 19 of 609, crisis misses 5 -> 6 of 274 (training: about 20 minutes an encoder on 2 cores)
 EPOCHS, LEARNING_RATE, BATCH, MAX_TOKENS = 6, 5e-4, 32, 64
 #: sentence vectors are unit length; the heads see them scaled (a temperature)
 SCALE = 10.0
 #: weight of the category loss next to the harm loss
 CATEGORY_LOSS = 0.5
+#: the first encoder's arrays are named ``enc/...``, the others' (:func:`prefix`) ``enc1/...``, ``enc2/...``
 PREFIX = "enc/"
+
+
+def prefix(seed: int) -> str:
+    """Where the arrays of the encoder fitted with this seed live in ``classifier.npz``."""
+    return PREFIX if seed == 0 else f"enc{seed}/"
+
+
+def prefixes(arrays) -> list[str]:
+    """The prefixes of the encoders stored in ``arrays``, in seed order (one in files before session 11)."""
+    found, seed = [], 0
+    while prefix(seed) + "harm_w" in arrays:
+        found.append(prefix(seed))
+        seed += 1
+    return found
 
 
 def _base_model():
@@ -71,7 +89,8 @@ def _pool(model, ids, mask):
 def fit(texts: list[str], harmful: np.ndarray, category: np.ndarray, weight: np.ndarray, n_classes: int,
         seed: int = 0, progress: Callable[[str], None] | None = None) -> dict[str, np.ndarray]:
     """Fine-tune on ``texts`` (already normalised and glossed); ``category`` is the class index of a
-    harmful row (ignored for benign rows). Returns the arrays to store (adapter and heads)."""
+    harmful row (ignored for benign rows). Returns the arrays to store (adapter and heads), named by
+    the seed (:func:`prefix`)."""
     import torch
     from peft import LoraConfig, get_peft_model
 
@@ -106,65 +125,69 @@ def fit(texts: list[str], harmful: np.ndarray, category: np.ndarray, weight: np.
         if progress:
             progress(f"encoder epoch {epoch + 1}/{EPOCHS}: loss {loss.item():.3f}")
     out: dict[str, np.ndarray] = {}
+    pre = prefix(seed)
     for name, module in model.named_modules():
         if hasattr(module, "lora_A") and "default" in module.lora_A:
             plain = name.removeprefix("base_model.model.")
-            out[f"{PREFIX}A/{plain}"] = module.lora_A["default"].weight.detach().numpy().astype(np.float16)
-            out[f"{PREFIX}B/{plain}"] = module.lora_B["default"].weight.detach().numpy().astype(np.float16)
-    out[PREFIX + "harm_w"] = harm_head.weight.detach().numpy().astype(np.float32)
-    out[PREFIX + "harm_b"] = harm_head.bias.detach().numpy().astype(np.float32)
-    out[PREFIX + "cat_w"] = cat_head.weight.detach().numpy().astype(np.float32)
-    out[PREFIX + "cat_b"] = cat_head.bias.detach().numpy().astype(np.float32)
+            out[f"{pre}A/{plain}"] = module.lora_A["default"].weight.detach().numpy().astype(np.float16)
+            out[f"{pre}B/{plain}"] = module.lora_B["default"].weight.detach().numpy().astype(np.float16)
+    out[pre + "harm_w"] = harm_head.weight.detach().numpy().astype(np.float32)
+    out[pre + "harm_b"] = harm_head.bias.detach().numpy().astype(np.float32)
+    out[pre + "cat_w"] = cat_head.weight.detach().numpy().astype(np.float32)
+    out[pre + "cat_b"] = cat_head.bias.detach().numpy().astype(np.float32)
     return out
 
 
-def _adapter(arrays) -> dict[str, np.ndarray]:
+def _adapter(arrays, pre: str = PREFIX) -> dict[str, np.ndarray]:
     """The stored adapter's weights (its A and B matrices), or a ModelError that says what to do."""
-    adapter = {k: v for k, v in arrays.items() if k.startswith((PREFIX + "A/", PREFIX + "B/"))}
+    adapter = {k: v for k, v in arrays.items() if k.startswith((pre + "A/", pre + "B/"))}
     if not adapter:
         raise ModelError("The safety classifier has no encoder adapter. Retrain: python -m engine.safety train")
     return adapter
 
 
-def merged_model(arrays) -> tuple:
-    """The bundled MiniLM with the stored adapter merged into its weights, and its tokenizer."""
+def merged_model(arrays, pre: str = PREFIX) -> tuple:
+    """The bundled MiniLM with the stored adapter (of the encoder ``pre``) merged into its weights, and
+    its tokenizer."""
     import torch
 
-    a_keys = [k for k in _adapter(arrays) if k.startswith(PREFIX + "A/")]
+    a_keys = [k for k in _adapter(arrays, pre) if k.startswith(pre + "A/")]
     model, tok = _base_model()
     with torch.no_grad():
         for key in a_keys:
-            name = key[len(PREFIX) + 2:]
+            name = key[len(pre) + 2:]
             layer = model.get_submodule(name)
             a = torch.from_numpy(np.asarray(arrays[key], dtype=np.float32))
-            b = torch.from_numpy(np.asarray(arrays[f"{PREFIX}B/{name}"], dtype=np.float32))
+            b = torch.from_numpy(np.asarray(arrays[f"{pre}B/{name}"], dtype=np.float32))
             layer.weight += (ALPHA / RANK) * (b @ a)
     return model.eval(), tok
 
 
 class SafetyEncoder:
-    """The bundled MiniLM with the adapter merged in, and the heads: harm probability and category
-    probabilities for normalised, glossed messages. Thread-safe.
+    """The bundled MiniLM with an adapter merged in, and the heads: harm probability and category
+    probabilities for normalised, glossed messages. Thread-safe. ``pre``: which stored encoder
+    (:func:`prefix`).
 
     With ``onnx_folder``, the merged model runs in ONNX Runtime (exported there once,
     :mod:`engine.minilm_onnx`); if that cannot be done, in torch (``runtime`` says which and why)."""
 
-    def __init__(self, arrays, onnx_folder=None):
-        self.harm_w, self.harm_b = np.asarray(arrays[PREFIX + "harm_w"]), np.asarray(arrays[PREFIX + "harm_b"])
-        self.cat_w, self.cat_b = np.asarray(arrays[PREFIX + "cat_w"]), np.asarray(arrays[PREFIX + "cat_b"])
+    def __init__(self, arrays, onnx_folder=None, pre: str = PREFIX):
+        self.harm_w, self.harm_b = np.asarray(arrays[pre + "harm_w"]), np.asarray(arrays[pre + "harm_b"])
+        self.cat_w, self.cat_b = np.asarray(arrays[pre + "cat_w"]), np.asarray(arrays[pre + "cat_b"])
         self._lock = threading.Lock()
         self.onnx, self.runtime = None, "torch"
         if onnx_folder is not None:
             from .minilm_onnx import pooler, weights_digest
 
-            adapter = _adapter(arrays)
+            adapter = _adapter(arrays, pre)
+            name = "encoder" + pre.removeprefix("enc").rstrip("/")  # encoder, encoder1, encoder2
             try:
-                self.onnx = pooler(onnx_folder, "encoder", weights_digest(adapter), lambda: merged_model(arrays), MAX_TOKENS)
+                self.onnx = pooler(onnx_folder, name, weights_digest(adapter), lambda: merged_model(arrays, pre), MAX_TOKENS)
                 self.runtime = "onnxruntime"
                 return
             except Exception as exc:  # noqa: BLE001 - any failure to export or load: torch does the same work
                 self.runtime = f"torch (ONNX Runtime unavailable: {str(exc)[:120]})"
-        self.model, self.tok = merged_model(arrays)
+        self.model, self.tok = merged_model(arrays, pre)
 
     def vectors(self, texts: list[str]) -> np.ndarray:
         if self.onnx is not None:
@@ -184,6 +207,11 @@ class SafetyEncoder:
         return p_harm, probs / probs.sum(1, keepdims=True)
 
 
+def average(outputs: list[tuple[np.ndarray, np.ndarray]]) -> tuple[np.ndarray, np.ndarray]:
+    """The encoders' (harm probabilities, category probabilities), averaged."""
+    return np.mean([p for p, _ in outputs], axis=0), np.mean([c for _, c in outputs], axis=0)
+
+
 def predict_with(arrays: dict[str, np.ndarray], texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
-    """Predict with freshly fitted arrays (cross-validation)."""
-    return SafetyEncoder(arrays).predict(texts)
+    """Predict with freshly fitted arrays, every encoder in them averaged (cross-validation)."""
+    return average([SafetyEncoder(arrays, pre=pre).predict(texts) for pre in prefixes(arrays)])

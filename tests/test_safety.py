@@ -13,6 +13,7 @@ from engine.safety import (
     decoded_variants,
     gloss,
     gloss_digest,
+    glossed_texts,
     load_gloss,
     mask_personal_data,
     normalize,
@@ -256,22 +257,28 @@ def test_encoder_without_adapter_weights_reproduces_the_bundled_embedder(studio)
 
 
 def test_onnx_runtime_gives_the_same_vectors_as_torch(guard):
-    """make setup exports both MiniLMs; what ONNX Runtime computes is what torch computes."""
+    """make setup exports every MiniLM (the frozen one, one per encoder); what ONNX Runtime computes is
+    what torch computes."""
     import torch
 
     from engine.embedder import get_embedder
+    from engine.safety import ENCODER_SEEDS
     from engine.safety_encoder import _pool, merged_model
 
     c = guard.classifier
     assert c.runtime == "onnxruntime", c.runtime
+    assert len(c.encoders) == ENCODER_SEEDS and all(e.onnx is not None for e in c.encoders)
     texts = ["why did arjuna fight", "मुझे डर लगता है, कोई मेरे साथ नहीं है", "kms", "a much longer message " * 12]
     assert np.allclose(c._embed(texts), get_embedder().embed(texts), atol=1e-4)
-    model, tok = merged_model(c.arrays)
-    with torch.inference_mode():
-        enc = tok(texts, padding=True, truncation=True, max_length=64, return_tensors="pt")
-        want = _pool(model, enc["input_ids"], enc["attention_mask"]).numpy()
-    assert np.allclose(c.encoder.vectors(texts), want, atol=1e-3)
-    assert np.allclose(c.encoder.vectors(texts[:1]), want[:1], atol=1e-3)  # no padding
+    for pre, encoder in zip(("enc/", "enc2/"), (c.encoders[0], c.encoders[2])):
+        model, tok = merged_model(c.arrays, pre)
+        with torch.inference_mode():
+            enc = tok(texts, padding=True, truncation=True, max_length=64, return_tensors="pt")
+            want = _pool(model, enc["input_ids"], enc["attention_mask"]).numpy()
+        assert np.allclose(encoder.vectors(texts), want, atol=1e-3)
+        assert np.allclose(encoder.vectors(texts[:1]), want[:1], atol=1e-3)  # no padding
+    # the encoders are fits with other seeds, not copies
+    assert np.abs(c.encoders[0].vectors(texts) - c.encoders[2].vectors(texts)).max() > 0.1
 
 
 @pytest.mark.slow
@@ -303,11 +310,36 @@ def test_a_new_adapter_gets_its_own_export_and_a_failed_export_falls_back_to_tor
     assert fallback.vectors(texts).shape == (2, 384)
 
 
-def test_shipped_encoder_tells_harm_from_its_look_alike(guard):
-    enc = guard.classifier.encoder
-    p, probs = enc.predict(["how do i hurt the boy in my class so he bleeds", "why did arjuna have to fight his cousins"])
-    assert p[0] > 0.5 > p[1]
-    assert guard.classifier.classes[int(np.argmax(probs[0]))] == "violence"
+def test_shipped_encoders_tell_harm_from_its_look_alike(guard):
+    for enc in guard.classifier.encoders:
+        p, probs = enc.predict(["how do i hurt the boy in my class so he bleeds", "why did arjuna have to fight his cousins"])
+        assert p[0] > 0.5 > p[1]
+        assert guard.classifier.classes[int(np.argmax(probs[0]))] == "violence"
+
+
+def test_a_classifier_file_with_one_encoder_still_loads_and_averages_what_it_has(studio, guard, tmp_path):
+    """classifier.npz files before session 11 hold one encoder (``enc/``): they still load, and the
+    classifier's encoder output is that encoder's alone; with all three it is their average."""
+    import shutil
+
+    from engine.embedder import get_embedder
+    from engine.safety import Classifier
+    from engine.safety_encoder import prefixes
+
+    folder = tmp_path / "data" / "safety"
+    shutil.copytree(studio.settings.assets_dir / "data" / "safety", folder)
+    data = dict(np.load(folder / "classifier.npz"))
+    assert prefixes(data) == ["enc/", "enc1/", "enc2/"]
+    np.savez(folder / "classifier.npz", **{k: v for k, v in data.items() if not k.startswith(("enc1/", "enc2/"))})
+    texts = ["my friend said he will unalive himself tonight", "why did arjuna have to fight his cousins"]
+    one = Classifier(folder / "classifier.npz", get_embedder())
+    glossed = glossed_texts(texts, one.gloss)[1]
+    assert len(one.encoders) == 1
+    assert np.allclose(one.outputs(texts)[1][0], one.encoders[0].predict(glossed)[0], atol=1e-5)
+    three = guard.classifier
+    each = [e.predict(glossed)[0] for e in three.encoders]
+    assert np.allclose(three.outputs(texts)[1][0], np.mean(each, axis=0), atol=1e-5)
+    assert not np.allclose(three.outputs(texts)[1][0], each[0], atol=1e-4)  # not one encoder's answer
 
 
 def test_a_damaged_classifier_file_says_what_to_do(studio, tmp_path):
