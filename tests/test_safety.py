@@ -372,3 +372,30 @@ def test_a_classifier_without_its_word_list_says_what_to_do(studio, tmp_path):
     (safety / "gloss.yaml").write_text("khelu: play\n", encoding="utf-8")  # another table than the trained one
     with pytest.raises(ModelError, match="retrain"):
         SafetyGuard(tmp_path).check_input("tell me about krishna")
+
+
+def test_training_fits_one_encoder_per_seed_and_the_classifier_loads_them(studio, tmp_path, monkeypatch):
+    """The training path end to end on a few rows and one epoch: ``ENCODER_SEEDS`` encoders, each
+    named by its seed and each its own fit, in a file the classifier loads."""
+    import shutil
+
+    from engine import safety_encoder
+    from engine.embedder import get_embedder
+    from engine.safety import ENCODER_SEEDS, Classifier, _fit_all, features
+    from engine.safety_encoder import prefixes
+
+    monkeypatch.setattr(safety_encoder, "EPOCHS", 1)
+    rows = [r for r in read_safety_set() if r["split"] == "train"]
+    rows = [r for c in ("benign", "self_harm", "violence") for r in [r for r in rows if r["category"] == c][:12]]
+    folder = tmp_path / "data" / "safety"
+    shutil.copytree(studio.settings.assets_dir / "data" / "safety", folder)
+    table = load_gloss(folder)
+    texts = [r["text"] for r in rows]
+    arrays = _fit_all(features(texts, get_embedder(), table), glossed_texts(texts, table)[1], rows, ["self_harm", "violence"])
+    assert prefixes(arrays) == ["enc/", "enc1/", "enc2/"][:ENCODER_SEEDS]
+    assert not np.allclose(arrays["enc/harm_w"], arrays["enc1/harm_w"])
+    np.savez(folder / "classifier.npz", train_hash=np.array("test"), gloss_hash=np.array(gloss_digest(table)), **arrays)
+    c = Classifier(folder / "classifier.npz", get_embedder())
+    assert len(c.encoders) == ENCODER_SEEDS
+    category, p_harm = c.predict("a message")
+    assert category in ("self_harm", "violence") and 0.0 <= p_harm <= 1.0
