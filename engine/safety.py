@@ -35,11 +35,12 @@ from pathlib import Path
 import numpy as np
 import yaml
 
+from . import safety_encoder
 from .errors import InvalidInput, ModelError
 from .hindi import known_form
 from .minilm_onnx import FOLDER as ONNX_FOLDER
 from .paths import REPO_ROOT
-from .safety_encoder import average
+from .safety_encoder import SafetyEncoder, _base_model, average, predict_with, prefixes
 
 #: what each category of the labelled set asks the guard to do
 CATEGORY_ACTION = {
@@ -269,10 +270,8 @@ def _fit_harm(X, rows):
 
 
 def _fit_all(X, glossed: list[str], rows: list[dict], classes: list[str], progress=None) -> dict[str, np.ndarray]:
-    """Both models on these rows: the logistic regressions on frozen features and the fine-tuned encoder."""
+    """Both models on these rows: the logistic regressions on frozen features and the fine-tuned encoders."""
     from sklearn.linear_model import LogisticRegression
-
-    from . import safety_encoder
 
     harmful = np.array([r["category"] != "benign" for r in rows])
     harm = _fit_harm(X, rows)
@@ -313,8 +312,6 @@ def cross_validate(assets_dir: Path, embedder, path: Path = SAFETY_SET, folds: i
     split is never looked at). Fits the encoders once a fold: about 45 minutes a fold on 2 cores. ``save``
     keeps the out-of-fold probabilities of the average (``.npz``), so that :func:`decide`'s other bounds
     can be weighed without fitting again (``python -m engine.safety sweep FILE``)."""
-    from .safety_encoder import predict_with
-
     rows = training_rows(assets_dir, path)
     table = load_gloss(Path(assets_dir) / "data" / "safety")
     texts = [r["text"] for r in rows]
@@ -421,8 +418,6 @@ class Classifier:
     core each, in ONNX Runtime when ``onnx_folder`` is given (:mod:`engine.minilm_onnx`), else in torch."""
 
     def __init__(self, path: Path, embedder, onnx_folder: Path | None = None):
-        from .safety_encoder import SafetyEncoder, prefixes
-
         try:
             data = dict(np.load(path))
             data["classes"], data["train_hash"]
@@ -437,9 +432,10 @@ class Classifier:
         if "gloss_hash" in data and str(data["gloss_hash"]) != gloss_digest(self.gloss):
             raise ModelError(f"The safety classifier {path} was trained with another gloss.yaml than the one "
                              "beside it. Restore both from git, or retrain: python -m engine.safety train")
-        if not prefixes(data):
+        stored = prefixes(data)
+        if not stored:
             raise ModelError(f"The safety classifier {path} has no fine-tuned encoder. Retrain: python -m engine.safety train")
-        self.encoders = [SafetyEncoder(data, onnx_folder, pre) for pre in prefixes(data)]
+        self.encoders = [SafetyEncoder(data, onnx_folder, pre) for pre in stored]
         #: where the MiniLM passes run: "onnxruntime", or "torch (why)"
         self.runtime = next((e.runtime for e in self.encoders if e.onnx is None), "onnxruntime")
         self.frozen = None
@@ -499,7 +495,6 @@ EMBEDDER_MAX_TOKENS = 256
 def _frozen_pooler(folder: Path):
     from .minilm_onnx import pooler, weights_digest
     from .resources import embedder_path
-    from .safety_encoder import _base_model
 
     weights = next(iter(sorted(Path(embedder_path()).glob("*.safetensors"))), None)
     return pooler(folder, "minilm", weights_digest(path=weights), _base_model, EMBEDDER_MAX_TOKENS)
