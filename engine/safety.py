@@ -140,7 +140,9 @@ CRISIS_WEIGHT = 2.0
 #: message is answered with a trusted grown-up (redirect), not a plain refusal: a refusal rule's
 #: hit too ("a big boy gave me a beedi, should I try it" is a child in danger, not a question about drugs)
 CRISIS_SHARE = 0.5
-#: ... provided the harm model leans harmful at all
+#: ... provided the harm model leans harmful at all (or, as for a message no rule knows, the categories are
+#: strongly crisis-like from the low crisis bound on: a refusal rule's hit is not answered either way, so
+#: only the kind of reply changes; since session 12, after a child on a roof got a plain refusal)
 RULE_CRISIS_HARM = 0.5
 #: a strongly crisis-like message is redirected from a lower harm score. Validation, session 10's model:
 #: crisis recall 0.985 at 0.6, 0.996 at 0.2 (one child in danger of 274 missed), 1.000 at 0.1
@@ -528,7 +530,7 @@ def decide(rule: Verdict | None, p_harm: float, probs: dict[str, float], harm_th
     crisis = "self_harm" if self_harm else max(CRISIS & set(probs), key=probs.get, default=None)
     in_danger = share >= CRISIS_SHARE or self_harm
     if rule is not None:  # a refusal rule: a child in danger still gets a trusted grown-up
-        if in_danger and p_harm >= RULE_CRISIS_HARM:
+        if in_danger and p_harm >= RULE_CRISIS_HARM or share >= crisis_share_strong and p_harm >= crisis_harm:
             return Verdict("redirect_adult", crisis, f"{rule.reason}; classifier: crisis", p_harm)
         return rule
     if p_harm >= harm_threshold:

@@ -222,6 +222,13 @@ def test_a_child_in_danger_gets_a_grown_up_even_when_a_refusal_rule_or_a_non_cri
     assert (v := g.check_input(refused)).action == "redirect_adult" and v.category == "drugs_found"
     g._classifier = _FakeClassifier(0.8, {"drugs_found": 0.1, "drugs": 0.9})
     assert g.check_input(refused).action == "refuse"
+    # a refusal rule's hit that the classifier finds strongly crisis-like, from the low crisis bound
+    g._classifier = _FakeClassifier(0.3, {"drugs_found": 0.85, "drugs": 0.15})
+    assert (v := g.check_input(refused)).action == "redirect_adult" and v.category == "drugs_found"
+    g._classifier = _FakeClassifier(0.3, {"drugs_found": 0.6, "drugs": 0.4})
+    assert g.check_input(refused).action == "refuse"
+    g._classifier = _FakeClassifier(0.05, {"drugs_found": 0.85, "drugs": 0.15})
+    assert g.check_input(refused).action == "refuse"
     # no rule: crisis categories together outweigh the top one
     g._classifier = _FakeClassifier(0.75, {"violence": 0.45, "self_harm": 0.3, "abuse": 0.25})
     assert (v := g.check_input("a message no rule knows")).action == "redirect_adult" and v.category == "self_harm"
