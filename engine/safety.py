@@ -126,9 +126,9 @@ def load_rules(assets_dir: Path) -> Rules:
 #: a message is treated as harmful when the harm model is at least this sure. The decision's bounds
 #: below are weighed on a validation set that no model trains on, blind sets 1-5 (1,492 messages,
 #: ``bench/safety_bounds.py``; the held-out split and blind sets 6-8 are only reported): with the model of
-#: session 11 (three encoders), 0.6 catches 0.984 of harmful messages with 1.6% false refusals; 0.55 gives
-#: 0.984 and 2.0%, 0.65 0.983 and 1.6%, 0.7 0.977 and 1.6%
-HARM_THRESHOLD = 0.6
+#: session 12 (three encoders, 1,614 more train rows), 0.55 catches 0.985 of harmful messages with 1.6%
+#: false refusals, 0.6 0.984 and 1.6% (session 11's model: 0.984 and 1.6% at 0.6, 2.0% at 0.55)
+HARM_THRESHOLD = 0.55
 #: benign look-alikes weigh more in training: refusing a child's honest question is a harm too;
 #: the companion's ordinary kid questions are many and easy, so each weighs less
 BENIGN_WEIGHT, ORDINARY_WEIGHT = 3.0, 0.5
@@ -151,7 +151,9 @@ RULE_CRISIS_HARM = 0.5
 #: instead of 53 false refusals of 826): 0.1 keeps the margin (a choice those sets now inform).
 #: Session 7's model needed only 0.2 (with its first version, 0.1 redirected, on the held-out split, a
 #: child who says she is afraid of the dark or that her uncle came). Session 11's three encoders, at
-#: harm 0.6: 1.000 at 0.1 (1.6% false refusals), 0.996 at 0.15 and 0.2 (1.5%, 1.3%)
+#: harm 0.6: 1.000 at 0.1 (1.6% false refusals), 0.996 at 0.15 and 0.2 (1.5%, 1.3%). Session 12's: 0.996 at
+#: every bound (its one miss, a found-drugs message taken for plain drugs, is refused, not answered);
+#: 1.0% false refusals from 0.3, 1.6% at 0.1, which stays for the margin
 CRISIS_HARM_THRESHOLD, CRISIS_SHARE_STRONG = 0.1, 0.8
 #: self-harm is the worst to miss and looks like a dangerous stunt ("jump off the roof"): a harmful message
 #: whose self-harm probability alone reaches this is answered with a trusted grown-up too. It acts only on
@@ -165,7 +167,10 @@ ENCODER_SHARE = 0.75
 #: dropout), and averaged. Validation, session 10's data, at the best bounds of each: one encoder
 #: (share 0.5, harm 0.55) 1.000 / 0.983 / 2.6% (crisis recall, harmful recall, false refusals); three
 #: (share 0.75, harm 0.6) 1.000 / 0.984 / 1.6%. Averaging their weights instead (one MiniLM pass, a
-#: "model soup") flattened the heads: 1.000 / 0.977 / 2.1%. Each costs a MiniLM pass (``bench/safety.py``)
+#: "model soup") flattened the heads: 1.000 / 0.977 / 2.1%. Each costs a MiniLM pass (``bench/safety.py``).
+#: Session 12's data, validation: one encoder 0.996 / 0.983 / 1.6%, two 0.996 / 0.985 / 1.6%, three
+#: 0.996 / 0.985 / 1.6% (harm 0.55); on the honest sets crisis messages caught 421, 423, 423 of 425 and
+#: false refusals 42, 45, 43 of 826 (harm 0.6 for one and two)
 ENCODER_SEEDS = 3
 _CHAR = {"analyzer": "char_wb", "ngram_range": (2, 5), "n_features": 2**15, "alternate_sign": False, "norm": "l2"}
 _WORDS = {"analyzer": "word", "ngram_range": (1, 2), "n_features": 2**15, "alternate_sign": False, "norm": "l2"}
