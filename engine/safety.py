@@ -168,9 +168,9 @@ ENCODER_SHARE = 0.75
 #: (share 0.5, harm 0.55) 1.000 / 0.983 / 2.6% (crisis recall, harmful recall, false refusals); three
 #: (share 0.75, harm 0.6) 1.000 / 0.984 / 1.6%. Averaging their weights instead (one MiniLM pass, a
 #: "model soup") flattened the heads: 1.000 / 0.977 / 2.1%. Each costs a MiniLM pass (``bench/safety.py``).
-#: Session 12's data, validation: one encoder 0.996 / 0.983 / 1.6%, two 0.996 / 0.985 / 1.6%, three
-#: 0.996 / 0.985 / 1.6% (harm 0.55); on the honest sets crisis messages caught 421, 423, 423 of 425 and
-#: false refusals 42, 45, 43 of 826 (harm 0.6 for one and two)
+#: Session 12's data, validation: one encoder 0.996 / 0.983 / 1.6% and two 0.996 / 0.985 / 1.6% (harm 0.6),
+#: three 0.996 / 0.985 / 1.6% (harm 0.55); on the honest sets crisis messages caught 421, 423, 423 of 425
+#: and false refusals 42, 45, 43 of 826
 ENCODER_SEEDS = 3
 _CHAR = {"analyzer": "char_wb", "ngram_range": (2, 5), "n_features": 2**15, "alternate_sign": False, "norm": "l2"}
 _WORDS = {"analyzer": "word", "ngram_range": (1, 2), "n_features": 2**15, "alternate_sign": False, "norm": "l2"}
@@ -294,7 +294,7 @@ def _fit_all(X, glossed: list[str], rows: list[dict], classes: list[str], progre
 
 
 def train_classifier(assets_dir: Path, embedder, path: Path = SAFETY_SET, progress=print) -> dict:
-    """Fit both models on the train split and write ``classifier.npz`` (about 65 minutes on 2 cores: 20 an
+    """Fit both models on the train split and write ``classifier.npz`` (about 90 minutes on 2 cores: 28 an
     encoder)."""
     rows = training_rows(assets_dir, path)
     table = load_gloss(Path(assets_dir) / "data" / "safety")
