@@ -534,15 +534,17 @@ def decide(rule: Verdict | None, p_harm: float, probs: dict[str, float], harm_th
     self_harm = probs.get("self_harm", 0.0) >= self_harm_share
     crisis = "self_harm" if self_harm else max(CRISIS & set(probs), key=probs.get, default=None)
     in_danger = share >= CRISIS_SHARE or self_harm
+    # strongly crisis-like from the low crisis bound: a grown-up whether or not a refusal rule hit
+    strong_crisis = share >= crisis_share_strong and p_harm >= crisis_harm
     if rule is not None:  # a refusal rule: a child in danger still gets a trusted grown-up
-        if in_danger and p_harm >= RULE_CRISIS_HARM or share >= crisis_share_strong and p_harm >= crisis_harm:
+        if in_danger and p_harm >= RULE_CRISIS_HARM or strong_crisis:
             return Verdict("redirect_adult", crisis, f"{rule.reason}; classifier: crisis", p_harm)
         return rule
     if p_harm >= harm_threshold:
         if in_danger:
             return Verdict("redirect_adult", crisis, "classifier", p_harm)
         return Verdict(CATEGORY_ACTION[category], category, "classifier", p_harm)
-    if p_harm >= crisis_harm and share >= crisis_share_strong:
+    if strong_crisis:
         return Verdict("redirect_adult", crisis, "classifier: crisis", p_harm)
     return Verdict("answer", None, "classifier", p_harm)
 
