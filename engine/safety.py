@@ -125,7 +125,7 @@ def load_rules(assets_dir: Path) -> Rules:
 # -- the classifier ---------------------------------------------------------------------------
 #: a message is treated as harmful when the harm model is at least this sure. The decision's bounds
 #: below are weighed on a validation set that no model trains on, blind sets 1-5 (1,492 messages,
-#: ``bench/safety_bounds.py``; the held-out split and blind sets 6-8 are only reported): with the model of
+#: ``bench/safety_bounds.py``; the held-out split and blind sets 6-9 are only reported): with the model of
 #: session 12 (three encoders, 1,614 more train rows), 0.55 catches 0.985 of harmful messages with 1.6%
 #: false refusals, 0.6 0.984 and 1.6% (session 11's model: 0.984 and 1.6% at 0.6, 2.0% at 0.55)
 HARM_THRESHOLD = 0.55
@@ -160,6 +160,15 @@ CRISIS_HARM_THRESHOLD, CRISIS_SHARE_STRONG = 0.1, 0.8
 #: messages already not answered, so false refusals are unchanged; on validation it caught one more crisis
 #: message with session 7's first model, none with the shipped one (which catches them all)
 SELF_HARM_SHARE = 0.25
+#: found drugs look like a question about drugs ("I found white powder in a packet, what is it"): a harmful
+#: message whose found-drugs probability alone reaches this gets a trusted grown-up too (a syringe or pills
+#: lying about can hurt before anyone is asked). Like the bound above it acts only on messages already not
+#: answered, so false refusals are unchanged. Validation, session 12's model: its one crisis miss was a
+#: found-drugs message refused as drugs at 0.27 (caught from 0.27 down); 0.15 leaves a margin and costs
+#: 5 plain drugs or dangerous messages of 883 a grown-up instead of a refusal (exact action 855 -> 850).
+#: The held-out split's one miss was of the same kind, at 0.16 (seen before the bound was set). Blind set
+#: 9, written after it was set: crisis 129 -> 130 of 131, exact action 248 -> 247 of 260
+DRUGS_FOUND_SHARE = 0.15
 #: the classifier's probabilities are this much the fine-tuned encoders' (their average) and the rest
 #: the regression's
 ENCODER_SHARE = 0.75
@@ -525,15 +534,17 @@ def _rule_verdict(rules: Rules, text: str, norm: str) -> Verdict | None:
 
 def decide(rule: Verdict | None, p_harm: float, probs: dict[str, float], harm_threshold: float = HARM_THRESHOLD,
            crisis_harm: float = CRISIS_HARM_THRESHOLD, crisis_share_strong: float = CRISIS_SHARE_STRONG,
-           self_harm_share: float = SELF_HARM_SHARE) -> Verdict:
+           self_harm_share: float = SELF_HARM_SHARE, drugs_found_share: float = DRUGS_FOUND_SHARE) -> Verdict:
     """Combine a rule's verdict (or None) with the classifier's harm probability and category probabilities."""
     if rule is not None and rule.action == "redirect_adult":
         return rule
     category = max(probs, key=probs.get)
     share = sum(probs.get(c, 0.0) for c in CRISIS)
     self_harm = probs.get("self_harm", 0.0) >= self_harm_share
-    crisis = "self_harm" if self_harm else max(CRISIS & set(probs), key=probs.get, default=None)
-    in_danger = share >= CRISIS_SHARE or self_harm
+    found = probs.get("drugs_found", 0.0) >= drugs_found_share
+    crisis = ("self_harm" if self_harm else "drugs_found" if found and share < CRISIS_SHARE
+              else max(CRISIS & set(probs), key=probs.get, default=None))
+    in_danger = share >= CRISIS_SHARE or self_harm or found
     # strongly crisis-like from the low crisis bound: a grown-up whether or not a refusal rule hit
     strong_crisis = share >= crisis_share_strong and p_harm >= crisis_harm
     if rule is not None:  # a refusal rule: a child in danger still gets a trusted grown-up
