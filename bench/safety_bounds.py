@@ -36,6 +36,7 @@ def main() -> None:
     texts = [r["text"] for r in rows]
     regression, encoder = clf.outputs(texts)
     ruled = [S._rule_verdict(guard.rules, t, S.normalize(t)) for t in texts]
+    after = [guard.rules.afterlife_question(S.normalize(t)) for t in texts]
     shipped = (S.ENCODER_SHARE, S.HARM_THRESHOLD, S.CRISIS_HARM_THRESHOLD, S.CRISIS_SHARE_STRONG, S.SELF_HARM_SHARE)
     print(f"{len(rows)} messages from {', '.join(f.name for f in files)}")
     print("encoder_share harm crisis_harm crisis_share self_harm_share | crisis harmful exact false_refusals")
@@ -43,7 +44,7 @@ def main() -> None:
         share, harm, crisis_harm, crisis_share, self_harm_share = combo
         p_harm, probs = S._mix(regression, encoder, share)
         got = [S.decide(ruled[i], float(p_harm[i]), dict(zip(clf.classes, probs[i])), harm, crisis_harm, crisis_share,
-                        self_harm_share).action for i in range(len(rows))]
+                        self_harm_share, afterlife=after[i]).action for i in range(len(rows))]
         s = S._scores(rows, got)
         mark = "*" if combo == shipped else " "
         print(f"{mark}{share:<4} {harm:<5} {crisis_harm:<4} {crisis_share:<4} {self_harm_share:<5}| {s['crisis_recall']:.3f} "

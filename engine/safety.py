@@ -99,6 +99,16 @@ class Rules:
     redirect: dict[str, list[re.Pattern]]
     refuse: dict[str, list[re.Pattern]]
     allow: list[re.Pattern] = field(default_factory=list)
+    #: questions about death and what comes after it, and what says a child wants to die or follow
+    #: (rules.yaml ``afterlife``)
+    afterlife: list[re.Pattern] = field(default_factory=list)
+    wish: list[re.Pattern] = field(default_factory=list)
+
+    def afterlife_question(self, text: str) -> bool:
+        """Whether a normalised message asks about death or what comes after it, with nothing that says
+        the child wants to die or follow someone: :func:`decide` then sends it to a grown-up on the
+        classifier's low crisis bound no more (it still does when the harm model leans harmful)."""
+        return any(p.search(text) for p in self.afterlife) and not any(p.search(text) for p in self.wish)
 
     def match(self, text: str) -> tuple[str, str, str] | None:
         """(action, category, pattern) of the first rule that matches, crisis rules first; a safety
@@ -118,14 +128,17 @@ class Rules:
 def load_rules(assets_dir: Path) -> Rules:
     data = yaml.safe_load((Path(assets_dir) / "data" / "safety" / "rules.yaml").read_text(encoding="utf-8"))
     compile_all = lambda table: {c: [re.compile(p, re.IGNORECASE) for p in ps] for c, ps in (table or {}).items()}
+    compile_list = lambda patterns: [re.compile(p, re.IGNORECASE) for p in patterns or []]
+    afterlife = data.get("afterlife") or {}
     return Rules(compile_all(data.get("redirect_adult")), compile_all(data.get("refuse")),
-                 [re.compile(p, re.IGNORECASE) for p in data.get("allow") or []])
+                 compile_list(data.get("allow")), compile_list(afterlife.get("question")),
+                 compile_list(afterlife.get("wish")))
 
 
 # -- the classifier ---------------------------------------------------------------------------
 #: a message is treated as harmful when the harm model is at least this sure. The decision's bounds
 #: below are weighed on a validation set that no model trains on, blind sets 1-5 (1,492 messages,
-#: ``bench/safety_bounds.py``; the held-out split and blind sets 6-9 are only reported): with the model of
+#: ``bench/safety_bounds.py``; the held-out split and blind sets 6-10 are only reported): with the model of
 #: session 12 (three encoders, 1,614 more train rows), 0.55 catches 0.985 of harmful messages with 1.6%
 #: false refusals, 0.6 0.984 and 1.6% (session 11's model: 0.984 and 1.6% at 0.6, 2.0% at 0.55)
 HARM_THRESHOLD = 0.55
@@ -334,7 +347,7 @@ def cross_validate(assets_dir: Path, embedder, path: Path = SAFETY_SET, folds: i
     X = features(texts, embedder, table).tocsr()
     glossed = glossed_texts(texts, table)[1]
     classes = sorted({r["category"] for r in rows} - {"benign"})
-    ruled = _rule_verdicts(assets_dir, rows)
+    ruled, after = _rule_verdicts(assets_dir, rows), _afterlife_flags(assets_dir, rows)
     n, k_classes = len(rows), len(classes)
     oof = {"regression": (np.zeros(n), np.zeros((n, k_classes))), "encoder": (np.zeros(n), np.zeros((n, k_classes)))}
     order = np.random.default_rng(7).permutation(n)
@@ -353,7 +366,7 @@ def cross_validate(assets_dir: Path, embedder, path: Path = SAFETY_SET, folds: i
     table_out = []
     for model, (p_harm, probs) in oof.items():
         for t in thresholds:
-            got = [decide(ruled[i], p_harm[i], dict(zip(classes, probs[i])), t).action for i in range(n)]
+            got = [decide(ruled[i], p_harm[i], dict(zip(classes, probs[i])), t, afterlife=after[i]).action for i in range(n)]
             table_out.append({"model": model, "threshold": t, **_scores(rows, got)})
     return table_out
 
@@ -378,7 +391,7 @@ def sweep(assets_dir: Path, oof_path: Path, path: Path = SAFETY_SET,
     if "p_harm_encoder" not in saved:
         raise InvalidInput(f"{oof_path} keeps only the average of the two models: run cv --save again.")
     classes = [str(c) for c in saved["classes"]]
-    ruled = _rule_verdicts(assets_dir, rows)
+    ruled, after = _rule_verdicts(assets_dir, rows), _afterlife_flags(assets_dir, rows)
     out = []
     for share in encoder_share:
         p_harm, probs = _mix((saved["p_harm_regression"], saved["probs_regression"]),
@@ -387,7 +400,8 @@ def sweep(assets_dir: Path, oof_path: Path, path: Path = SAFETY_SET,
         for t in harm:
             for ch in crisis_harm:
                 for cs in crisis_share:
-                    got = [decide(ruled[i], float(p_harm[i]), probs[i], t, ch, cs).action for i in range(len(rows))]
+                    got = [decide(ruled[i], float(p_harm[i]), probs[i], t, ch, cs, afterlife=after[i]).action
+                           for i in range(len(rows))]
                     out.append({"encoder_share": share, "harm_threshold": t, "crisis_harm": ch,
                                 "crisis_share_strong": cs, **_scores(rows, got)})
     return out
@@ -396,6 +410,12 @@ def sweep(assets_dir: Path, oof_path: Path, path: Path = SAFETY_SET,
 def _rule_verdicts(assets_dir: Path, rows: list[dict]) -> list[Verdict | None]:
     rules = load_rules(assets_dir)
     return [_rule_verdict(rules, r["text"], normalize(r["text"])) for r in rows]
+
+
+def _afterlife_flags(assets_dir: Path, rows: list[dict]) -> list[bool]:
+    """:meth:`Rules.afterlife_question` for each row (what :func:`decide` is given as ``afterlife``)."""
+    rules = load_rules(assets_dir)
+    return [rules.afterlife_question(normalize(r["text"])) for r in rows]
 
 
 def _scores(rows: list[dict], got: list[str]) -> dict[str, float]:
@@ -534,8 +554,11 @@ def _rule_verdict(rules: Rules, text: str, norm: str) -> Verdict | None:
 
 def decide(rule: Verdict | None, p_harm: float, probs: dict[str, float], harm_threshold: float = HARM_THRESHOLD,
            crisis_harm: float = CRISIS_HARM_THRESHOLD, crisis_share_strong: float = CRISIS_SHARE_STRONG,
-           self_harm_share: float = SELF_HARM_SHARE, drugs_found_share: float = DRUGS_FOUND_SHARE) -> Verdict:
-    """Combine a rule's verdict (or None) with the classifier's harm probability and category probabilities."""
+           self_harm_share: float = SELF_HARM_SHARE, drugs_found_share: float = DRUGS_FOUND_SHARE,
+           afterlife: bool = False) -> Verdict:
+    """Combine a rule's verdict (or None) with the classifier's harm probability and category probabilities.
+    ``afterlife``: the message asks about death or what comes after it and says no wish to die
+    (:meth:`Rules.afterlife_question`); the low crisis bound does not act on it."""
     if rule is not None and rule.action == "redirect_adult":
         return rule
     category = max(probs, key=probs.get)
@@ -546,7 +569,7 @@ def decide(rule: Verdict | None, p_harm: float, probs: dict[str, float], harm_th
               else max(CRISIS & set(probs), key=probs.get, default=None))
     in_danger = share >= CRISIS_SHARE or self_harm or found
     # strongly crisis-like from the low crisis bound: a grown-up whether or not a refusal rule hit
-    strong_crisis = share >= crisis_share_strong and p_harm >= crisis_harm
+    strong_crisis = share >= crisis_share_strong and p_harm >= crisis_harm and not afterlife
     if rule is not None:  # a refusal rule: a child in danger still gets a trusted grown-up
         if in_danger and p_harm >= RULE_CRISIS_HARM or strong_crisis:
             return Verdict("redirect_adult", crisis, f"{rule.reason}; classifier: crisis", p_harm)
@@ -603,7 +626,7 @@ class SafetyGuard:
         if pending is None:
             return verdict or Verdict("answer", None, "no classifier")
         _, p_harm, probs = pending()
-        return decide(verdict, p_harm, probs)
+        return decide(verdict, p_harm, probs, afterlife=self.rules.afterlife_question(norm))
 
     def check_output(self, text: str, generated: bool = True) -> Verdict:
         """Check an answer before a child sees it: rules always; the classifier on model-written text."""
