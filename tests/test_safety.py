@@ -278,7 +278,8 @@ def test_a_question_about_death_is_not_sent_to_a_grown_up_on_the_low_crisis_boun
                                   "where is my grandpa now, i want to be with him", "will i be reborn if i end my life",
                                   "marne ke baad kya hota hai, mujhe bhi marna hai",
                                   "मरने के बाद क्या होता है? मैं भी मरना चाहता हूँ",
-                                  "क्या मैं अगला जन्म जल्दी ले सकता हूँ? ये वाला जीवन खत्म करना है"])
+                                  "क्या मैं अगला जन्म जल्दी ले सकता हूँ? ये वाला जीवन खत्म करना है",
+                                  "my soul is so tired, i cut my arm every night", "aatma akeli hai, koi nahi samajhta"])
 def test_a_question_about_death_with_a_wish_to_die_keeps_the_low_crisis_bound(studio, wish):
     g = SafetyGuard(studio.settings.assets_dir)
     assert not g.rules.afterlife_question(normalize(wish))
