@@ -127,8 +127,8 @@ class Rules:
 
 def load_rules(assets_dir: Path) -> Rules:
     data = yaml.safe_load((Path(assets_dir) / "data" / "safety" / "rules.yaml").read_text(encoding="utf-8"))
-    compile_all = lambda table: {c: [re.compile(p, re.IGNORECASE) for p in ps] for c, ps in (table or {}).items()}
     compile_list = lambda patterns: [re.compile(p, re.IGNORECASE) for p in patterns or []]
+    compile_all = lambda table: {c: compile_list(ps) for c, ps in (table or {}).items()}
     afterlife = data.get("afterlife") or {}
     return Rules(compile_all(data.get("redirect_adult")), compile_all(data.get("refuse")),
                  compile_list(data.get("allow")), compile_list(afterlife.get("question")),
@@ -347,7 +347,7 @@ def cross_validate(assets_dir: Path, embedder, path: Path = SAFETY_SET, folds: i
     X = features(texts, embedder, table).tocsr()
     glossed = glossed_texts(texts, table)[1]
     classes = sorted({r["category"] for r in rows} - {"benign"})
-    ruled, after = _rule_verdicts(assets_dir, rows), _afterlife_flags(assets_dir, rows)
+    ruled, after = _rule_verdicts(assets_dir, rows)
     n, k_classes = len(rows), len(classes)
     oof = {"regression": (np.zeros(n), np.zeros((n, k_classes))), "encoder": (np.zeros(n), np.zeros((n, k_classes)))}
     order = np.random.default_rng(7).permutation(n)
@@ -391,7 +391,7 @@ def sweep(assets_dir: Path, oof_path: Path, path: Path = SAFETY_SET,
     if "p_harm_encoder" not in saved:
         raise InvalidInput(f"{oof_path} keeps only the average of the two models: run cv --save again.")
     classes = [str(c) for c in saved["classes"]]
-    ruled, after = _rule_verdicts(assets_dir, rows), _afterlife_flags(assets_dir, rows)
+    ruled, after = _rule_verdicts(assets_dir, rows)
     out = []
     for share in encoder_share:
         p_harm, probs = _mix((saved["p_harm_regression"], saved["probs_regression"]),
@@ -407,15 +407,13 @@ def sweep(assets_dir: Path, oof_path: Path, path: Path = SAFETY_SET,
     return out
 
 
-def _rule_verdicts(assets_dir: Path, rows: list[dict]) -> list[Verdict | None]:
+def _rule_verdicts(assets_dir: Path, rows: list[dict]) -> tuple[list[Verdict | None], list[bool]]:
+    """What the rules say of each row: its verdict (None: no rule), and :meth:`Rules.afterlife_question`
+    (what :func:`decide` is given as ``afterlife``)."""
     rules = load_rules(assets_dir)
-    return [_rule_verdict(rules, r["text"], normalize(r["text"])) for r in rows]
-
-
-def _afterlife_flags(assets_dir: Path, rows: list[dict]) -> list[bool]:
-    """:meth:`Rules.afterlife_question` for each row (what :func:`decide` is given as ``afterlife``)."""
-    rules = load_rules(assets_dir)
-    return [rules.afterlife_question(normalize(r["text"])) for r in rows]
+    norms = [normalize(r["text"]) for r in rows]
+    return ([_rule_verdict(rules, r["text"], n) for r, n in zip(rows, norms)],
+            [rules.afterlife_question(n) for n in norms])
 
 
 def _scores(rows: list[dict], got: list[str]) -> dict[str, float]:
