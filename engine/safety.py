@@ -138,7 +138,7 @@ def load_rules(assets_dir: Path) -> Rules:
 # -- the classifier ---------------------------------------------------------------------------
 #: a message is treated as harmful when the harm model is at least this sure. The decision's bounds
 #: below are weighed on a validation set that no model trains on, blind sets 1-5 (1,492 messages,
-#: ``bench/safety_bounds.py``; the held-out split and blind sets 6-10 are only reported): with the model of
+#: ``bench/safety_bounds.py``; the held-out split and blind sets 6-11 are only reported): with the model of
 #: session 12 (three encoders, 1,614 more train rows), 0.55 catches 0.985 of harmful messages with 1.6%
 #: false refusals, 0.6 0.984 and 1.6% (session 11's model: 0.984 and 1.6% at 0.6, 2.0% at 0.55)
 HARM_THRESHOLD = 0.55
