@@ -35,9 +35,7 @@ def main() -> None:
     rows = [r for f in files for r in S.read_safety_set(f)]
     texts = [r["text"] for r in rows]
     regression, encoder = clf.outputs(texts)
-    norms = [S.normalize(t) for t in texts]
-    ruled = [S._rule_verdict(guard.rules, t, n) for t, n in zip(texts, norms)]
-    after = [guard.rules.afterlife_question(n) for n in norms]
+    ruled, after = S._rule_verdicts(guard.rules, rows)
     shipped = (S.ENCODER_SHARE, S.HARM_THRESHOLD, S.CRISIS_HARM_THRESHOLD, S.CRISIS_SHARE_STRONG, S.SELF_HARM_SHARE)
     print(f"{len(rows)} messages from {', '.join(f.name for f in files)}")
     print("encoder_share harm crisis_harm crisis_share self_harm_share | crisis harmful exact false_refusals")

@@ -347,7 +347,7 @@ def cross_validate(assets_dir: Path, embedder, path: Path = SAFETY_SET, folds: i
     X = features(texts, embedder, table).tocsr()
     glossed = glossed_texts(texts, table)[1]
     classes = sorted({r["category"] for r in rows} - {"benign"})
-    ruled, after = _rule_verdicts(assets_dir, rows)
+    ruled, after = _rule_verdicts(load_rules(assets_dir), rows)
     n, k_classes = len(rows), len(classes)
     oof = {"regression": (np.zeros(n), np.zeros((n, k_classes))), "encoder": (np.zeros(n), np.zeros((n, k_classes)))}
     order = np.random.default_rng(7).permutation(n)
@@ -391,7 +391,7 @@ def sweep(assets_dir: Path, oof_path: Path, path: Path = SAFETY_SET,
     if "p_harm_encoder" not in saved:
         raise InvalidInput(f"{oof_path} keeps only the average of the two models: run cv --save again.")
     classes = [str(c) for c in saved["classes"]]
-    ruled, after = _rule_verdicts(assets_dir, rows)
+    ruled, after = _rule_verdicts(load_rules(assets_dir), rows)
     out = []
     for share in encoder_share:
         p_harm, probs = _mix((saved["p_harm_regression"], saved["probs_regression"]),
@@ -407,10 +407,9 @@ def sweep(assets_dir: Path, oof_path: Path, path: Path = SAFETY_SET,
     return out
 
 
-def _rule_verdicts(assets_dir: Path, rows: list[dict]) -> tuple[list[Verdict | None], list[bool]]:
+def _rule_verdicts(rules: Rules, rows: list[dict]) -> tuple[list[Verdict | None], list[bool]]:
     """What the rules say of each row: its verdict (None: no rule), and :meth:`Rules.afterlife_question`
     (what :func:`decide` is given as ``afterlife``)."""
-    rules = load_rules(assets_dir)
     norms = [normalize(r["text"]) for r in rows]
     return ([_rule_verdict(rules, r["text"], n) for r, n in zip(rows, norms)],
             [rules.afterlife_question(n) for n in norms])
