@@ -79,15 +79,27 @@ class OnnxPooler:
         self.session = ort.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
         self.tokenizer, self.max_tokens, self.path = tokenizer, max_tokens, Path(path)
 
-    def pooled(self, texts: list[str]) -> np.ndarray:
+    def feed(self, texts: list[str]) -> dict[str, np.ndarray]:
+        """The model's inputs for ``texts``: token ids and mask, padded and cut at ``max_tokens``."""
         enc = self.tokenizer(texts, padding=True, truncation=True, max_length=self.max_tokens, return_tensors="np")
-        feed = {"input_ids": enc["input_ids"].astype(np.int64), "attention_mask": enc["attention_mask"].astype(np.int64)}
+        return {"input_ids": enc["input_ids"].astype(np.int64), "attention_mask": enc["attention_mask"].astype(np.int64)}
+
+    def run(self, feed: dict[str, np.ndarray]) -> np.ndarray:
+        """The pooled vectors of inputs made by :meth:`feed` (of this pooler or one with the same tokenizer
+        and ``max_tokens``)."""
         return self.session.run(None, feed)[0]
+
+    def pooled(self, texts: list[str]) -> np.ndarray:
+        return self.run(self.feed(texts))
 
     def unit_vectors(self, texts: list[str]) -> np.ndarray:
         """The pooled vectors scaled to length 1 (what sentence-transformers' MiniLM gives)."""
-        pooled = self.pooled(texts)
-        return pooled / np.maximum(np.linalg.norm(pooled, axis=-1, keepdims=True), 1e-12)
+        return unit(self.pooled(texts))
+
+
+def unit(pooled: np.ndarray) -> np.ndarray:
+    """Pooled vectors scaled to length 1."""
+    return pooled / np.maximum(np.linalg.norm(pooled, axis=-1, keepdims=True), 1e-12)
 
 
 def pooler(folder: Path, name: str, digest: str, build: Callable[[], tuple], max_tokens: int) -> OnnxPooler:

@@ -200,7 +200,10 @@ class SafetyEncoder:
 
     def predict(self, texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
         """(harm probability per text, category probabilities per text)."""
-        vec = self.vectors(texts)
+        return self.heads(self.vectors(texts))
+
+    def heads(self, vec: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(harm probabilities, category probabilities) of sentence vectors as :meth:`vectors` gives them."""
         p_harm = 1.0 / (1.0 + np.exp(-(vec @ self.harm_w.T + self.harm_b)[:, 0]))
         logits = vec @ self.cat_w.T + self.cat_b
         probs = np.exp(logits - logits.max(1, keepdims=True))

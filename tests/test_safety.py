@@ -216,8 +216,8 @@ class _FakeClassifier:
     def __init__(self, p_harm, probs):
         self.p_harm, self.probs = p_harm, probs
 
-    def start(self, text):
-        return lambda: (max(self.probs, key=self.probs.get), self.p_harm, self.probs)
+    def predict_full(self, text):
+        return max(self.probs, key=self.probs.get), self.p_harm, self.probs
 
 
 def test_a_child_in_danger_gets_a_grown_up_even_when_a_refusal_rule_or_a_non_crisis_category_wins(studio):
@@ -328,6 +328,21 @@ def test_onnx_runtime_gives_the_same_vectors_as_torch(guard):
         assert np.allclose(encoder.vectors(texts[:1]), want[:1], atol=1e-3)  # no padding
     # the encoders are fits with other seeds, not copies
     assert np.abs(c.encoders[0].vectors(texts) - c.encoders[2].vectors(texts)).max() > 0.1
+
+
+def test_one_message_through_the_two_lanes_is_judged_as_in_a_batch(guard):
+    """A single check tokenises once for each length limit and runs the passes in two lanes: it must give
+    what the batch path (each pass on its own) gives, for short, Hindi and over-long messages (the
+    encoders cut at 64 tokens, the frozen MiniLM at 256)."""
+    from engine.safety import ENCODER_SHARE, _mix
+
+    c = guard.classifier
+    assert c.runtime == "onnxruntime", c.runtime
+    for text in ["hi", "मुझे डर लगता है, कोई मेरे साथ नहीं है", "why did arjuna fight his own family " * 10]:
+        _, p_harm, probs = c.predict_full(text)
+        want_harm, want_probs = _mix(*c.outputs([text]), ENCODER_SHARE)
+        assert p_harm == pytest.approx(float(want_harm[0]), abs=1e-5)
+        assert np.allclose([probs[k] for k in c.classes], want_probs[0], atol=1e-5)
 
 
 @pytest.mark.slow
