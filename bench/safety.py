@@ -9,8 +9,9 @@ Prints recall per category (the right action), overall recall of harmful prompts
 action, and the exact action), crisis recall, false refusals on benign prompts and on the
 companion's ordinary kid questions of held-out verses and on the retrieval eval's questions in English,
 Hinglish and Hindi, and latency per check: in ONNX Runtime (what
-ships once ``make setup`` has exported the two MiniLMs) and, as the baseline in the same run, the same
-checks with both MiniLMs in torch.
+ships once ``make setup`` has exported the four MiniLMs) and, as the baseline in the same run, the same
+checks with every MiniLM in torch; and the checks in session 16's arrangement (the rules beside the
+passes; a crisis rule's hit returned before its passes ended), the baseline of session 17's order.
 """
 
 from __future__ import annotations
@@ -25,7 +26,20 @@ from pathlib import Path
 from engine import get_settings
 from engine.embedder import get_embedder
 from engine.paths import REPO_ROOT as REPO
-from engine.safety import CATEGORY_ACTION, CRISIS, Classifier, SafetyGuard, ordinary_questions, read_safety_set
+from engine.safety import (
+    CATEGORY_ACTION,
+    CRISIS,
+    Classifier,
+    SafetyGuard,
+    _linear,
+    _rule_verdict,
+    _stack,
+    glossed_texts,
+    normalize,
+    ordinary_questions,
+    read_safety_set,
+)
+from engine.safety_encoder import average
 
 
 def main() -> None:
@@ -90,8 +104,35 @@ def main() -> None:
     print(f"latency per check (torch, baseline): {_latency(torch_times)}")
     print(f"torch / onnxruntime: p50 {statistics.median(torch_times) / statistics.median(times):.2f}x, "
           f"p95 {_p95(torch_times) / _p95(times):.2f}x")
+    if guard.classifier.runtime == "onnxruntime":
+        for leave in (True, False):
+            side = []
+            for r in rows:
+                t = time.perf_counter()
+                _side_by_side(guard, r["text"], leave)
+                side.append((time.perf_counter() - t) * 1000)
+            how = "a crisis rule's hit returned at once" if leave else "every check waiting for its passes"
+            print(f"latency per check, session 16's arrangement ({how}): {_latency(side)}; / shipped: p50 "
+                  f"{statistics.median(side) / statistics.median(times):.2f}x, p95 {_p95(side) / _p95(times):.2f}x")
     if args.show_errors and errors:
         print("\nerrors:\n" + "\n".join(errors))
+
+
+def _side_by_side(guard: SafetyGuard, text: str, leave: bool) -> None:
+    """The same work as ``check_input`` as it was until session 16: the four MiniLM passes started as four
+    tasks, each tokenising for itself, and the rules run on this thread meanwhile. With ``leave``, as then,
+    a crisis rule's hit returns at once and its passes run on, so that the next check queues behind them:
+    that, in back-to-back checks, was most of session 16's p95."""
+    c = guard.classifier
+    norm = normalize(text)
+    norm_, glossed = glossed_texts([norm], c.gloss)
+    embedded = c._workers.submit(c._embed, glossed)
+    encoded = [c._workers.submit(e.predict, glossed) for e in c.encoders]
+    verdict = _rule_verdict(guard.rules, text, norm)
+    if leave and verdict is not None and verdict.action == "redirect_adult":
+        return
+    _linear(c.arrays, _stack(embedded.result(), norm_, glossed))
+    average([e.result() for e in encoded])
 
 
 def _p95(times: list[float]) -> float:
