@@ -40,7 +40,7 @@ from .hindi import known_form
 from .minilm_onnx import FOLDER as ONNX_FOLDER
 from .minilm_onnx import unit
 from .paths import REPO_ROOT
-from .safety_encoder import SCALE, SafetyEncoder, _base_model, average, predict_with, prefixes
+from .safety_encoder import SafetyEncoder, _base_model, average, predict_with, prefixes
 
 #: what each category of the labelled set asks the guard to do
 CATEGORY_ACTION = {
@@ -495,7 +495,7 @@ class Classifier:
         if self.runtime == "onnxruntime":
             pooled = self._onnx_passes(glossed)
             vectors = unit(pooled[0])
-            encoded = [e.heads(unit(p) * SCALE) for e, p in zip(self.encoders, pooled[1:])]
+            encoded = [e.heads(e.from_pooled(p)) for e, p in zip(self.encoders, pooled[1:])]
         else:
             embedded = self._workers.submit(self._embed, glossed)
             pending = [self._workers.submit(e.predict, glossed) for e in self.encoders]

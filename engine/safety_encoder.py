@@ -191,12 +191,19 @@ class SafetyEncoder:
 
     def vectors(self, texts: list[str]) -> np.ndarray:
         if self.onnx is not None:
-            return self.onnx.unit_vectors(texts) * SCALE
+            return self.from_pooled(self.onnx.pooled(texts))
         import torch
 
         with self._lock, torch.inference_mode():
             enc = self.tok(texts, padding=True, truncation=True, max_length=MAX_TOKENS, return_tensors="pt")
             return _pool(self.model, enc["input_ids"], enc["attention_mask"]).numpy()
+
+    @staticmethod
+    def from_pooled(pooled: np.ndarray) -> np.ndarray:
+        """The sentence vectors the heads take, from the mean-pooled token vectors that an ONNX pass gives."""
+        from .minilm_onnx import unit
+
+        return unit(pooled) * SCALE
 
     def predict(self, texts: list[str]) -> tuple[np.ndarray, np.ndarray]:
         """(harm probability per text, category probabilities per text)."""
