@@ -47,7 +47,7 @@ test-fast: setup
 	$(BIN)/python -m pytest -m "not slow"
 
 lint: setup
-	$(BIN)/ruff check engine studio pages components tests
+	$(BIN)/ruff check engine studio pages components tests bench app.py
 
 clean-venv:
 	rm -rf $(VENV)

@@ -22,7 +22,7 @@ PROMPT_MESSAGES = [{"role": "system", "content": "You are a storyteller for chil
 
 def pct(values, q):
     s = sorted(values)
-    return s[min(len(s) - 1, int(round(q * (len(s) - 1))))]
+    return s[min(len(s) - 1, round(q * (len(s) - 1)))]
 
 
 def main() -> None:

@@ -301,7 +301,7 @@ class ChatEngine:
     def _fact(self, question: str):
         """A written answer about the Gita's people and places, with the verses that show it."""
         for entry in load_facts(self.library.assets_dir):
-            if re.search(entry["pattern"], question, re.I):
+            if re.search(entry["pattern"], question, re.IGNORECASE):
                 refs = [r for r in entry["cite"] if self.library.card(self.library.verse(r))]
                 return entry["answer"] + " " + " ".join(
                     f"(Bhagavad Gita {r}: {self.library.card(self.library.verse(r)).kid_meaning})" for r in refs[:1]), refs

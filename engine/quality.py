@@ -127,7 +127,7 @@ def made_up_words(text: str, allowed: set[str] | frozenset[str] = frozenset()) -
     found = []
     for w in re.findall(r"[A-Za-z]+(?:'[A-Za-z]+)?", text):
         low = w.lower()
-        base = low[:-2] if low.endswith("'s") else low
+        base = low.removesuffix("'s")
         us = base.replace("our", "or").replace("ise", "ize")  # British spellings: favourite, colour, realise
         if base in ok or freq[low] >= MIN_WORD_FREQUENCY or freq[base] >= MIN_WORD_FREQUENCY or freq[us] >= MIN_WORD_FREQUENCY:
             continue

@@ -35,8 +35,16 @@ from .companion import reading_grade
 from .errors import InvalidInput
 from .library import VerseLibrary
 from .models import Verse
-from .quality import (has_loop, jaccard, made_up_words, ngrams, repeated_ngram_rate, sentences, unfinished_sentences,
-                      words)
+from .quality import (
+    has_loop,
+    jaccard,
+    made_up_words,
+    ngrams,
+    repeated_ngram_rate,
+    sentences,
+    unfinished_sentences,
+    words,
+)
 from .story_models import GRADE_LIMITS, SCENES_FOR_LENGTH, QuizItem, Scene, Story, StoryRequest
 
 MAX_ATTEMPTS = 3
@@ -264,7 +272,7 @@ class StoryComposer:
         allowed = {plan.name, plan.friend, *plan.elder.split(), "Krishna", "Arjuna", "God", "Gita", "Bhagavad"}
         for token in re.findall(r"[A-Za-z']+", narration):
             prev = narration[max(0, narration.find(token) - 2):narration.find(token)]
-            name = token[:-2] if token.endswith("'s") else token
+            name = token.removesuffix("'s")
             if token[0].isupper() and name not in allowed and not re.search(r"[.!?\"'“]\s*$|^\s*$", prev) \
                     and token.lower() not in {"i", "i'm"}:
                 problems.append(f"unknown name {token}")

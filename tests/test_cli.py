@@ -12,7 +12,7 @@ EXE = shutil.which("gita-tales", path=os.path.dirname(sys.executable)) or shutil
 
 
 def run(*args, input=None):
-    return subprocess.run([EXE, *args], capture_output=True, text=True, input=input, timeout=120, env=os.environ.copy())
+    return subprocess.run([EXE, *args], check=False, capture_output=True, text=True, input=input, timeout=120, env=os.environ.copy())
 
 
 @pytest.mark.skipif(EXE is None, reason="the gita-tales console script is installed by `make setup`")

@@ -1,9 +1,9 @@
 """Storyboards and the media pipeline: pictures, narration, subtitles, video."""
 
 import json
-from pathlib import Path
 import threading
 import wave
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -202,7 +202,7 @@ def test_full_render_with_warnings_cache_and_cancel(studio, tmp_path):
     board.cards[2].narration = ""
     res = render_storyboard(board, RenderOptions(out=tmp_path / "v.mp4"), studio.settings.assets_dir, tmp_path / "cache")
     assert res.video.exists() and res.srt.exists() and "missing" in res.warnings[0]
-    probe = subprocess.run([imageio_ffmpeg.get_ffmpeg_exe(), "-i", str(res.video)], capture_output=True, text=True).stderr
+    probe = subprocess.run([imageio_ffmpeg.get_ffmpeg_exe(), "-i", str(res.video)], check=False, capture_output=True, text=True).stderr
     assert "1280x720" in probe and "Audio" in probe
     assert sum(res.durations) > 5
     segments = sorted((tmp_path / "cache" / "segments").glob("*.mp4"))
@@ -227,9 +227,9 @@ def test_cli_render_writes_mp4_and_srt(tmp_path, story):
     exe = shutil.which("gita-tales", path=os.path.dirname(sys.executable))
     src = tmp_path / "story.json"
     src.write_text(json.dumps(story.cli_json()))
-    out = subprocess.run([exe, "render", str(src), "--out", str(tmp_path / "video.mp4"), "--json"], capture_output=True,
+    out = subprocess.run([exe, "render", str(src), "--out", str(tmp_path / "video.mp4"), "--json"], check=False, capture_output=True,
                          text=True, timeout=600)
     assert out.returncode == 0, out.stderr[-2000:]
     assert (tmp_path / "video.mp4").stat().st_size > 10_000 and (tmp_path / "video.srt").exists()
-    bad = subprocess.run([exe, "render", str(tmp_path / "nope.json")], capture_output=True, text=True)
+    bad = subprocess.run([exe, "render", str(tmp_path / "nope.json")], check=False, capture_output=True, text=True)
     assert bad.returncode == 2 and "No file" in bad.stderr

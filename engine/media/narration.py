@@ -91,7 +91,7 @@ def speak_edge(text: str, out: Path, language: str, speed: float = 1.0) -> None:
     import imageio_ffmpeg
 
     mp3 = out.with_suffix(".mp3")
-    rate = f"{int(round((speed - 1) * 100)):+d}%"
+    rate = f"{round((speed - 1) * 100):+d}%"
     asyncio.run(edge_tts.Communicate(text, EDGE_VOICES[language], rate=rate).save(str(mp3)))
     subprocess.run([imageio_ffmpeg.get_ffmpeg_exe(), "-y", "-loglevel", "error", "-i", str(mp3), str(out)], check=True)
     mp3.unlink(missing_ok=True)
