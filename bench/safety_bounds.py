@@ -19,7 +19,7 @@ from pathlib import Path
 from engine import get_settings
 from engine import safety as S
 
-GRID = {"encoder_share": (0.5, 0.67, 0.75, 0.8), "harm": (0.55, 0.6, 0.65, 0.7), "crisis_harm": (0.1, 0.2, 0.3, 0.6),
+GRID = {"encoder_share": (0.5, 0.67, 0.75, 0.8), "harm": (0.55, 0.6, 0.65, 0.7), "crisis_harm": (0.1, 0.15, 0.2, 0.3, 0.6),
         "crisis_share": (0.7, 0.8), "self_harm_share": (0.25, 1.01)}
 
 

@@ -151,8 +151,12 @@ BENIGN_WEIGHT, ORDINARY_WEIGHT = 3.0, 0.5
 CRISIS_WEIGHT = 2.0
 #: when the category model gives the crisis categories together at least this much, a harmful
 #: message is answered with a trusted grown-up (redirect), not a plain refusal: a refusal rule's
-#: hit too ("a big boy gave me a beedi, should I try it" is a child in danger, not a question about drugs)
-CRISIS_SHARE = 0.5
+#: hit too ("a big boy gave me a beedi, should I try it" is a child in danger, not a question about drugs).
+#: 0.5 until session 18: a message already not answered loses nothing by getting a grown-up instead of a
+#: refusal, and a child in danger taken for violence or personal data does. At 0.35, on the honest sets
+#: (held-out, blind sets 6-11) the two crisis messages refused at 0.39 and 0.48 get a grown-up, 2 of 1,135
+#: other harmful messages do too (3 of 609 on validation); false refusals unchanged
+CRISIS_SHARE = 0.35
 #: ... provided the harm model leans harmful at all (or, as for a message no rule knows, the categories are
 #: strongly crisis-like from the low crisis bound on: a refusal rule's hit is not answered either way, so
 #: only the kind of reply changes; since session 12, after a child on a roof got a plain refusal)
@@ -166,8 +170,13 @@ RULE_CRISIS_HARM = 0.5
 #: child who says she is afraid of the dark or that her uncle came). Session 11's three encoders, at
 #: harm 0.6: 1.000 at 0.1 (1.6% false refusals), 0.996 at 0.15 and 0.2 (1.5%, 1.3%). Session 12's: 0.996 at
 #: every bound (its one miss, a found-drugs message taken for plain drugs, is refused, not answered);
-#: 1.0% false refusals from 0.3, 1.6% at 0.1, which stays for the margin
-CRISIS_HARM_THRESHOLD, CRISIS_SHARE_STRONG = 0.1, 0.8
+#: 1.0% false refusals from 0.3, 1.6% at 0.1, which stayed for the margin. Session 18: that path caught no
+#: crisis message on validation or on the readable dev rows (dev13, pending13) and sent 4 and 23 of their
+#: ordinary messages to a grown-up; on the honest sets it caught 19 and sent 30. At 0.15 (with the crisis
+#: share at 0.35) the honest sets' crisis catches rise 813 -> 815 of 817 and false refusals fall 94 -> 89 of
+#: 1,469 (validation 10 -> 9 of 609, dev rows 49 -> 42 of 662): chosen looking at those sets, then checked on
+#: blind set 12, written after: crisis 124 -> 125 of 125, false refusals 19 -> 17 of 198 (0.2: 125, 16)
+CRISIS_HARM_THRESHOLD, CRISIS_SHARE_STRONG = 0.15, 0.8
 #: self-harm is the worst to miss and looks like a dangerous stunt ("jump off the roof"): a harmful message
 #: whose self-harm probability alone reaches this is answered with a trusted grown-up too. It acts only on
 #: messages already not answered, so false refusals are unchanged; on validation it caught one more crisis

@@ -238,10 +238,15 @@ def test_a_child_in_danger_gets_a_grown_up_even_when_a_refusal_rule_or_a_non_cri
     # no rule: crisis categories together outweigh the top one
     g._classifier = _FakeClassifier(0.75, {"violence": 0.45, "self_harm": 0.3, "abuse": 0.25})
     assert (v := g.check_input("a message no rule knows")).action == "redirect_adult" and v.category == "self_harm"
-    # strongly crisis-like from a lower harm score; below it, answered
-    g._classifier = _FakeClassifier(0.15, {"abuse": 0.85, "violence": 0.15})
+    # a harmful message with a fair crisis share (from 0.35) gets a grown-up, not a refusal
+    g._classifier = _FakeClassifier(0.9, {"personal_info": 0.6, "abuse": 0.4})
+    assert (v := g.check_input("a message no rule knows")).action == "redirect_adult" and v.category == "abuse"
+    g._classifier = _FakeClassifier(0.9, {"personal_info": 0.7, "abuse": 0.3})
+    assert (v := g.check_input("a message no rule knows")).action == "refuse" and v.category == "personal_info"
+    # strongly crisis-like from a lower harm score (0.15); below it, answered
+    g._classifier = _FakeClassifier(0.18, {"abuse": 0.85, "violence": 0.15})
     assert g.check_input("a message no rule knows").action == "redirect_adult"
-    g._classifier = _FakeClassifier(0.05, {"abuse": 0.85, "violence": 0.15})
+    g._classifier = _FakeClassifier(0.12, {"abuse": 0.85, "violence": 0.15})
     assert g.check_input("a message no rule knows").action == "answer"
     g._classifier = _FakeClassifier(0.5, {"abuse": 0.6, "violence": 0.4})
     assert g.check_input("a message no rule knows").action == "answer"
