@@ -35,7 +35,7 @@ import numpy as np
 import yaml
 
 from . import safety_encoder
-from .errors import InvalidInput, ModelError
+from .errors import DataError, InvalidInput, ModelError
 from .hindi import known_form
 from .minilm_onnx import FOLDER as ONNX_FOLDER
 from .minilm_onnx import unit
@@ -56,10 +56,10 @@ CRISIS = {"self_harm", "abuse", "strangers", "drugs_found"}
 HARM_THRESHOLD_OUTPUT = 0.9
 SAFETY_SET = REPO_ROOT / "tests" / "data" / "safety_set.jsonl"
 
-_INVISIBLE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad\u202e\u202d"), None)
-#: the dotless i read as i: the rules match lower-cased text without re.IGNORECASE (which matched "kıll" as
-#: "kill"), and NFKC and lower() already make every other letter that the flag matched plain ASCII
-_INVISIBLE[ord("\u0131")] = "i"
+#: what :func:`normalize` drops (invisible characters) and reads otherwise: the dotless i as i, since the rules
+#: match lower-case text without re.IGNORECASE (which matched "kıll" as "kill"); NFKC and lower() already
+#: make every other letter that the flag matched plain ASCII
+_TRANSLATE = dict.fromkeys(map(ord, "\u200b\u200c\u200d\u2060\ufeff\u00ad\u202e\u202d"), None) | {ord("\u0131"): "i"}
 _LEET = str.maketrans({"0": "o", "1": "i", "3": "e", "4": "a", "5": "s", "7": "t", "@": "a", "$": "s", "!": "i"})
 _B64 = re.compile(r"[A-Za-z0-9+/]{12,}={0,2}")
 
@@ -73,7 +73,7 @@ class Verdict:
 
 
 def normalize(text: str) -> str:
-    text = unicodedata.normalize("NFKC", text).translate(_INVISIBLE)
+    text = unicodedata.normalize("NFKC", text).translate(_TRANSLATE)
     return re.sub(r"\s+", " ", text).strip().lower()
 
 
@@ -96,7 +96,7 @@ def decoded_variants(text: str) -> list[str]:
         out.append(re.sub(r"(?<=\w)[.\-_*](?=\w)", "", norm))
     # a variant that is the message itself (rot13 of Devanagari, a palindrome) or another variant again
     # tells the rules nothing new: each one read costs a pass over every rule (about 1 ms in Hindi)
-    return [v for i, v in enumerate(out) if v != norm and v not in out[:i]]
+    return [v for v in dict.fromkeys(out) if v != norm]
 
 
 @dataclass(frozen=True)
@@ -130,11 +130,23 @@ class Rules:
         return None
 
 
+#: an upper-case letter in a pattern that is not part of an escape (\S, \W, \B, ...)
+_UPPER = re.compile(r"(?<!\\)[A-Z]")
+
+
 def load_rules(assets_dir: Path) -> Rules:
-    data = yaml.safe_load((Path(assets_dir) / "data" / "safety" / "rules.yaml").read_text(encoding="utf-8"))
-    # every text the rules read is normalised, so lower-case (:func:`normalize`): the patterns (none has an
-    # upper-case letter; test_safety checks) are matched as written, a third faster than with re.IGNORECASE
-    compile_list = lambda patterns: [re.compile(p) for p in patterns or []]
+    path = Path(assets_dir) / "data" / "safety" / "rules.yaml"
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
+
+    def compile_list(patterns: list[str] | None) -> list[re.Pattern]:
+        # every text the rules read is normalised, so lower-case (:func:`normalize`): the patterns are matched
+        # as written, a third faster than with re.IGNORECASE, and an upper-case letter in one never matches
+        for p in patterns or []:
+            if _UPPER.search(p):
+                raise DataError(f"{path}: a rule has an upper-case letter, which never matches (the rules read "
+                                f"lower-case text); write it in lower case: {p[:120]}")
+        return [re.compile(p) for p in patterns or []]
+
     compile_all = lambda table: {c: compile_list(ps) for c, ps in (table or {}).items()}
     afterlife = data.get("afterlife") or {}
     return Rules(compile_all(data.get("redirect_adult")), compile_all(data.get("refuse")),

@@ -5,6 +5,7 @@ import base64
 import numpy as np
 import pytest
 
+from engine.errors import DataError
 from engine.safety import (
     CATEGORY_ACTION,
     CRISIS,
@@ -15,6 +16,7 @@ from engine.safety import (
     gloss_digest,
     glossed_texts,
     load_gloss,
+    load_rules,
     mask_personal_data,
     normalize,
     read_safety_set,
@@ -72,20 +74,21 @@ def test_decoding_reads_nothing_twice():
     assert decoded_variants("uryyb") == ["byyru", "hello"]
 
 
-def test_rules_read_lower_case_text_as_the_patterns_are_written(guard):
-    """The rules run without re.IGNORECASE on normalised (lower-case) text: a pattern with an upper-case
-    letter would never match, and the dotless i, which the flag matched as i, is read as i."""
-    import re
-
-    import yaml
-
-    data = yaml.safe_load((guard.assets_dir / "data" / "safety" / "rules.yaml").read_text(encoding="utf-8"))
-    patterns = [p for table in ("redirect_adult", "refuse") for ps in data[table].values() for p in ps]
-    patterns += data["allow"] + data["afterlife"]["question"] + data["afterlife"]["wish"]
-    assert len(patterns) > 400
-    assert [p for p in patterns if re.search(r"(?<!\\)[A-Z]", p)] == []
+def test_rules_read_lower_case_text_as_the_patterns_are_written(guard, tmp_path):
+    """The rules run without re.IGNORECASE on normalised (lower-case) text: a rules.yaml with an upper-case
+    letter in a pattern, which would never match, is refused with a message that says what to do, and the
+    dotless i, which the flag matched as i, is read as i."""
+    rules = guard.rules
     assert normalize("I want to KıLL myself") == "i want to kill myself"
-    assert guard.rules.match(normalize("I WANT TO KıLL MYSELF"))[1] == "self_harm"
+    assert rules.match(normalize("I WANT TO KıLL MYSELF"))[1] == "self_harm"
+    folder = tmp_path / "data" / "safety"
+    folder.mkdir(parents=True)
+    shipped = (guard.assets_dir / "data" / "safety" / "rules.yaml").read_text(encoding="utf-8")
+    (folder / "rules.yaml").write_text(shipped, encoding="utf-8")
+    assert load_rules(tmp_path).redirect.keys() == rules.redirect.keys()
+    (folder / "rules.yaml").write_text(shipped.replace("\\bkms\\b", "\\bKMS\\b", 1), encoding="utf-8")
+    with pytest.raises(DataError, match="lower case"):
+        load_rules(tmp_path)
 
 
 def test_messages_are_warm_and_give_helplines(guard):
