@@ -108,6 +108,19 @@ class Rules:
     #: (rules.yaml ``afterlife``)
     afterlife: list[re.Pattern] = field(default_factory=list)
     wish: list[re.Pattern] = field(default_factory=list)
+    #: emoji that the embedder reads as an unknown token, with the word each stands for (rules.yaml ``emoji``)
+    emoji: dict[str, str] = field(default_factory=dict)
+
+    def emoji_words(self, norm: str) -> str | None:
+        """A normalised message with its known emoji read as words ("🔪 me tonight" -> "knife me tonight"),
+        or None when it has none. What this reading finds counts for a child in danger only: "my mom cut
+        veggies with a 🔪" read as words is still a harmless message, but a rule that refuses knives is no
+        place to send it (:meth:`SafetyGuard.check_input`)."""
+        if not self.emoji or not any(e in norm for e in self.emoji):
+            return None
+        words = re.sub("|".join(map(re.escape, sorted(self.emoji, key=len, reverse=True))),
+                       lambda m: f" {self.emoji[m.group()]} ", norm.replace("\ufe0f", ""))
+        return re.sub(r"\s+", " ", words).strip()
 
     def afterlife_question(self, text: str) -> bool:
         """Whether a normalised message asks about death or what comes after it, with nothing that says
@@ -149,9 +162,13 @@ def load_rules(assets_dir: Path) -> Rules:
 
     compile_all = lambda table: {c: compile_list(ps) for c, ps in (table or {}).items()}
     afterlife = data.get("afterlife") or {}
+    # the emoji as the messages read them: normalised, without the variation selector that makes "⚰" "⚰️"
+    emoji = {normalize(str(k)).replace("\ufe0f", ""): normalize(str(v)) for k, v in (data.get("emoji") or {}).items()}
+    if "" in emoji or not all(emoji.values()):
+        raise DataError(f"{path}: an emoji in the ``emoji`` table, or the word it stands for, is empty")
     return Rules(compile_all(data.get("redirect_adult")), compile_all(data.get("refuse")),
                  compile_list(data.get("allow")), compile_list(afterlife.get("question")),
-                 compile_list(afterlife.get("wish")))
+                 compile_list(afterlife.get("wish")), emoji)
 
 
 # -- the classifier ---------------------------------------------------------------------------
@@ -669,11 +686,25 @@ class SafetyGuard:
         verdict = _rule_verdict(self.rules, text, norm)
         if verdict is not None and verdict.action == "redirect_adult":
             return verdict
+        # emoji that the embedder cannot read ("🔪 me tonight"), read as words, for a child in danger only
+        worded = self.rules.emoji_words(norm)
+        hit = self.rules.match(worded) if worded else None
+        if hit and hit[0] == "redirect_adult":
+            return Verdict(hit[0], hit[1], f"rule on emoji read as words: {hit[2]}", 1.0)
         classifier = self.classifier  # a damaged file raises here: anything else must not pass unchecked
         if classifier is None:
             return verdict or Verdict("answer", None, "no classifier")
         _, p_harm, probs = classifier.predict_full(norm)
-        return decide(verdict, p_harm, probs, afterlife=self.rules.afterlife_question(norm))
+        result = decide(verdict, p_harm, probs, afterlife=self.rules.afterlife_question(norm))
+        if worded and result.action != "redirect_adult":
+            _, p_read, probs_read = classifier.predict_full(worded)
+            read = decide(None, p_read, probs_read, afterlife=self.rules.afterlife_question(worded))
+            # self-harm only: the table's emoji are of death, blood and weapons, and a long harmless message with
+            # a 🔪 in it, read as words, leans a little to every crisis category (blind set 12: harm 0.61, violence
+            # 0.32, abuse 0.30); a child in danger from someone else says who in words
+            if read.action == "redirect_adult" and read.category == "self_harm":
+                return Verdict(read.action, read.category, f"emoji read as words: {read.reason}", p_read)
+        return result
 
     def check_output(self, text: str, generated: bool = True) -> Verdict:
         """Check an answer before a child sees it: rules always; the classifier on model-written text."""
