@@ -367,7 +367,7 @@ def _fit_all(X, glossed: list[str], rows: list[dict], classes: list[str], progre
 
 def train_classifier(assets_dir: Path, embedder, path: Path = SAFETY_SET, progress=print) -> dict:
     """Fit both models on the train split and write ``classifier.npz`` (about 90 minutes on 2 cores: 28 an
-    encoder)."""
+    encoder; the encoders train on the GPU when there is one)."""
     rows = training_rows(assets_dir, path)
     table = load_gloss(Path(assets_dir) / "data" / "safety")
     texts = [r["text"] for r in rows]
