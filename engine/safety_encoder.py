@@ -118,7 +118,7 @@ def fit(texts: list[str], harmful: np.ndarray, category: np.ndarray, weight: np.
         for s in range(0, len(order), BATCH):
             b = torch.from_numpy(order[s:s + BATCH]).to(device)
             ids, mask = enc["input_ids"][b], enc["attention_mask"][b]
-            width = int(mask.sum(1).max())  # one sync a step: short batches run short
+            width = int(mask.sum(1).max())  # trim the padding past the batch's longest row (one GPU sync a step)
             vec = _pool(model, ids[:, :width], mask[:, :width])
             loss = (torch.nn.functional.binary_cross_entropy_with_logits(harm_head(vec).squeeze(-1), y[b], reduction="none") * w[b]).mean()
             hb = is_harm[b]
@@ -132,15 +132,16 @@ def fit(texts: list[str], harmful: np.ndarray, category: np.ndarray, weight: np.
             progress(f"encoder epoch {epoch + 1}/{EPOCHS}: loss {loss.item():.3f}")
     out: dict[str, np.ndarray] = {}
     pre = prefix(seed)
+    def stored(t, dtype):
+        return t.detach().cpu().numpy().astype(dtype)
+
     for name, module in model.named_modules():
         if hasattr(module, "lora_A") and "default" in module.lora_A:
             plain = name.removeprefix("base_model.model.")
-            out[f"{pre}A/{plain}"] = module.lora_A["default"].weight.detach().cpu().numpy().astype(np.float16)
-            out[f"{pre}B/{plain}"] = module.lora_B["default"].weight.detach().cpu().numpy().astype(np.float16)
-    out[pre + "harm_w"] = harm_head.weight.detach().cpu().numpy().astype(np.float32)
-    out[pre + "harm_b"] = harm_head.bias.detach().cpu().numpy().astype(np.float32)
-    out[pre + "cat_w"] = cat_head.weight.detach().cpu().numpy().astype(np.float32)
-    out[pre + "cat_b"] = cat_head.bias.detach().cpu().numpy().astype(np.float32)
+            out[f"{pre}A/{plain}"] = stored(module.lora_A["default"].weight, np.float16)
+            out[f"{pre}B/{plain}"] = stored(module.lora_B["default"].weight, np.float16)
+    for key, head in (("harm", harm_head), ("cat", cat_head)):
+        out[f"{pre}{key}_w"], out[f"{pre}{key}_b"] = stored(head.weight, np.float32), stored(head.bias, np.float32)
     return out
 
 

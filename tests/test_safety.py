@@ -564,8 +564,9 @@ def test_training_fits_one_encoder_per_seed_and_the_classifier_loads_them(studio
 
 def test_encoder_fit_takes_a_device_and_the_same_seed_gives_the_same_encoder(studio, monkeypatch):
     """``safety_encoder.fit`` trains where it is told (the GPU by default when there is one: session 24 fitted
-    36 encoders on a lent H100, about 2 minutes each, 6 at a time); on the CPU the same seed gives the same
-    arrays, stored as numpy (fp16 adapters, fp32 heads) whatever the device."""
+    57 encoders on a lent H100, about 2 minutes each, 6 at a time; not tested here, which has none); on the CPU
+    the same seed gives the same arrays, stored as numpy (fp16 adapters, fp32 heads). That other seeds give
+    other encoders is the test above's."""
     from engine import safety_encoder
 
     monkeypatch.setattr(safety_encoder, "EPOCHS", 1)
@@ -577,5 +578,3 @@ def test_encoder_fit_takes_a_device_and_the_same_seed_gives_the_same_encoder(stu
     a, b = safety_encoder.fit(*args, seed=1, device="cpu"), safety_encoder.fit(*args, seed=1, device="cpu")
     assert sorted(a) == sorted(b) and all(np.array_equal(a[k], b[k]) for k in a)
     assert a["enc1/harm_w"].dtype == np.float32 and any(v.dtype == np.float16 for k, v in a.items() if "/A/" in k)
-    c = safety_encoder.fit(*args, seed=2, device="cpu")
-    assert not np.allclose(a["enc1/harm_w"], c["enc2/harm_w"])
