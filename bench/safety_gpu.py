@@ -92,13 +92,13 @@ def recipe_arrays(rows: list[dict]) -> dict:
 
 def labelled_sets(held_out: set[str]) -> dict[str, list[dict]]:
     """Every labelled set of ``tests/data`` but the held-out files (stems): the test split as ``heldout``,
-    blind sets 1-5 together as ``validation``, the others by name (``blind12``, ``pending20``, ...)."""
+    blind sets 1-5 (those not held out) together as ``validation``, the others by name (``blind12``, ...)."""
     from engine.safety import read_safety_set
 
     sets = {"heldout": [r for r in read_safety_set(DATA / "safety_set.jsonl") if r["split"] == "test"]}
     first = ["safety_blind", "safety_blind2", "safety_blind3", "safety_blind4", "safety_blind5"]
-    if not held_out & set(first):
-        sets["validation"] = [r for f in first for r in read_safety_set(DATA / f"{f}.jsonl")]
+    if kept := [f for f in first if f not in held_out]:
+        sets["validation"] = [r for f in kept for r in read_safety_set(DATA / f"{f}.jsonl")]
     numbered = lambda p: (len(p.stem), p.stem)  # blind6 before blind10
     for path in sorted(DATA.glob("safety_*.jsonl"), key=numbered):
         if path.stem in held_out or path.stem in first or path.stem == "safety_set":
