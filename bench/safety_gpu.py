@@ -251,25 +251,28 @@ def worker(kit: Path, out: Path, index: int, workers: int, deadline_s: float, jo
     import torch
 
     start, E = time.time(), _encoder_module()
-    E._base_model = lambda: kit_model(kit)
     device = "cuda" if torch.cuda.is_available() else "cpu"
     data = json.loads((kit / "data.json").read_text(encoding="utf-8"))
     arrays, done, path = {}, [], out / f"w{index}.npz"
-    for job in jobs[index::workers]:
-        name = job_name(job)
-        if time.time() - start > deadline_s:
-            print(f"w{index}: past the deadline, {name} seed {job['seed']} skipped", flush=True)
-            continue
-        t = time.time()
-        fitted = fit_job(E, data, job, device)
-        arrays.update({f"{name}/{k}": v for k, v in fitted.items()})
-        np.savez(path, **arrays)
-        # merged_model scales by ALPHA / RANK, which a job's rank keeps
-        p, probs = score(E, fitted, E.prefix(int(job["seed"])), data["eval"], device)
-        arrays[f"out/{name}/{job['seed']}/p"], arrays[f"out/{name}/{job['seed']}/probs"] = p.astype(np.float32), probs.astype(np.float16)
-        np.savez(path, **arrays)
-        done.append(name)
-        print(f"w{index}: {name} seed {job['seed']} on {device}: {time.time() - t:.0f} s (at {time.time() - start:.0f} s)", flush=True)
+    bundled, E._base_model = E._base_model, lambda: kit_model(kit)
+    try:
+        for job in jobs[index::workers]:
+            name = job_name(job)
+            if time.time() - start > deadline_s:
+                print(f"w{index}: past the deadline, {name} seed {job['seed']} skipped", flush=True)
+                continue
+            t = time.time()
+            fitted = fit_job(E, data, job, device)
+            arrays.update({f"{name}/{k}": v for k, v in fitted.items()})
+            np.savez(path, **arrays)
+            # merged_model scales by ALPHA / RANK, which a job's rank keeps
+            p, probs = score(E, fitted, E.prefix(int(job["seed"])), data["eval"], device)
+            arrays[f"out/{name}/{job['seed']}/p"], arrays[f"out/{name}/{job['seed']}/probs"] = p.astype(np.float32), probs.astype(np.float16)
+            np.savez(path, **arrays)
+            done.append(name)
+            print(f"w{index}: {name} seed {job['seed']} on {device}: {time.time() - t:.0f} s (at {time.time() - start:.0f} s)", flush=True)
+    finally:  # the module reads the bundled MiniLM again (a worker run in-process, as the tests do)
+        E._base_model = bundled
     print(f"w{index}: {len(done)} fitted, done at {time.time() - start:.0f} s", flush=True)
 
 
@@ -333,12 +336,10 @@ class CachedClassifier:
         self.probs = np.mean([np.asarray(e[1], dtype=np.float32) for e in encoders], 0)
 
     def predict_full(self, text: str) -> tuple[str, float, dict[str, float]]:
-        S = self.S
-        norm, glossed = S.glossed_texts([text], self.gloss)
+        norm, glossed = self.S.glossed_texts([text], self.gloss)
         i = self.index[glossed[0]]
-        p_lr, probs_lr = S._linear(self.arrays, S._stack(self.frozen[i:i + 1], norm, glossed))
-        p_harm, probs = S._mix((float(p_lr[0]), probs_lr[0]), (float(self.p[i]), self.probs[i]), self.share)
-        return self.classes[int(np.argmax(probs))], p_harm, dict(zip(self.classes, probs.tolist()))
+        return self.S.combined(self.arrays, self.classes, norm, glossed, self.frozen[i:i + 1],
+                               (self.p[i:i + 1], self.probs[i:i + 1]), self.share)
 
     def predict(self, text: str) -> tuple[str, float]:
         category, p_harm, _ = self.predict_full(text)

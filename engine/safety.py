@@ -426,6 +426,16 @@ def _mix(regression: tuple, encoder: tuple, share: float) -> tuple:
     return tuple((1 - share) * a + share * b for a, b in zip(regression, encoder))
 
 
+def combined(arrays, classes: list[str], norm: list[str], glossed: list[str], vectors: np.ndarray, encoder: tuple,
+             share: float = ENCODER_SHARE) -> tuple[str, float, dict[str, float]]:
+    """One message's most likely harmful category, harm probability and category probabilities: the
+    regression (``arrays``) on its frozen MiniLM ``vectors``, mixed with the encoders' averaged ``encoder``
+    outputs (each a batch of one)."""
+    p_lr, probs_lr = _linear(arrays, _stack(vectors, norm, glossed))
+    p_harm, probs = _mix((float(p_lr[0]), probs_lr[0]), (float(encoder[0][0]), encoder[1][0]), share)
+    return classes[int(np.argmax(probs))], p_harm, dict(zip(classes, probs.tolist()))
+
+
 def sweep(assets_dir: Path, oof_path: Path, path: Path = SAFETY_SET,
           harm: tuple[float, ...] = (0.6, 0.65, 0.7, 0.75), crisis_harm: tuple[float, ...] = (0.2, 0.4, 0.6),
           crisis_share: tuple[float, ...] = (0.7, 0.8, 0.9),
@@ -550,10 +560,7 @@ class Classifier:
             embedded = self._workers.submit(self._embed, glossed)
             pending = [self._workers.submit(e.predict, glossed) for e in self.encoders]
             vectors, encoded = embedded.result(), [e.result() for e in pending]
-        p_lr, probs_lr = _linear(self.arrays, _stack(vectors, norm, glossed))
-        p_enc, probs_enc = average(encoded)
-        p_harm, probs = _mix((float(p_lr[0]), probs_lr[0]), (float(p_enc[0]), probs_enc[0]), ENCODER_SHARE)
-        return self.classes[int(np.argmax(probs))], p_harm, dict(zip(self.classes, probs.tolist()))
+        return combined(self.arrays, self.classes, norm, glossed, vectors, average(encoded))
 
     def _onnx_passes(self, texts: list[str]) -> list[np.ndarray]:
         """The pooled vectors of every MiniLM pass (the frozen one, then each encoder's), in ONNX Runtime.

@@ -64,6 +64,7 @@ def test_a_worker_fits_its_share_of_the_jobs_scores_the_eval_strings_and_puts_th
     from engine import safety_encoder as E
 
     path, _, evals, _ = kit
+    bundled = E._base_model
     jobs = [{"recipe": "tiny", "seed": 3, "epochs": 1, "rank": 4, "rows": 24}, {"recipe": "tiny", "seed": 4, "epochs": 1}]
     G.worker(path, tmp_path, 0, 2, 600, jobs)  # worker 0 of 2: the first job only
     got = np.load(tmp_path / "w0.npz")
@@ -74,7 +75,7 @@ def test_a_worker_fits_its_share_of_the_jobs_scores_the_eval_strings_and_puts_th
     p, probs = got[f"out/{name}/3/p"], got[f"out/{name}/3/probs"]
     assert p.shape == (len(evals),) and ((p > 0) & (p < 1)).all()
     assert probs.shape == (len(evals), 2) and np.allclose(probs.astype(np.float32).sum(1), 1, atol=1e-2)
-    assert (E.EPOCHS, E.RANK, E.ALPHA) == (6, 16, 32)
+    assert (E.EPOCHS, E.RANK, E.ALPHA, E._base_model) == (6, 16, 32, bundled)
 
 
 def test_the_cached_classifier_decides_as_the_real_one(kit, studio):
