@@ -60,7 +60,7 @@ def main() -> None:
     path = resolve_model_path(s.model_path)
     plain = Llama(model_path=str(path), n_ctx=s.n_ctx, n_threads=s.n_threads, n_threads_batch=s.n_threads,
                   seed=s.seed, verbose=False)
-    ours = chat.runtime
+    ours = studio.runtime("chat")  # the chat engine has none unless GITA_CHAT_MODEL_OPENER is set
     prompt, _ = ours.format_chat(PROMPT_MESSAGES)
     plain_rates, our_rates = [], []
     for _ in range(args.rounds):

@@ -77,7 +77,9 @@ class Studio:
                 from .chat import ChatEngine
 
                 s = self.settings
-                self._chat = ChatEngine(self.library, index, self.runtime("chat"), guard=self.guard(), seed=s.seed,
+                # the chat model writes the opener only where settings ask for it (see Settings.chat_model_opener)
+                runtime = self.runtime("chat") if s.chat_model_opener else None
+                self._chat = ChatEngine(self.library, index, runtime, guard=self.guard(), seed=s.seed,
                                         temperature=s.temperature)
             return self._chat
 

@@ -79,6 +79,23 @@ class GateContext:
     shown_anyway: str = ""
 
 
+#: a sentence of the small model that says what Krishna, Arjuna, God or the Gita said, did or are: the verse
+#: below the opener speaks for them. GitaGPT wrote "Krishna was born from a chariot", "Keshet wrote the Gita"
+#: and "Animals go to heaven, and Krishna says he will come into it for them", and each passed every other check
+SPEAKS_FOR_THE_GITA = re.compile(
+    r"\b(krishna|krsna|arjuna?|gita|geeta|bhagavad|god|gods|lord|sanjaya|dhritarashtra|pandavas?|kauravas?|"
+    r"duryodhana|bhishma|drona|yudhishthira|bhima|vyasa|vedas?|brahman|vishnu|shiva|heaven|hell|soul|souls|"
+    r"reborn|rebirth|born|scripture)\b",
+    re.IGNORECASE,
+)
+
+
+def speaks_for_the_gita(sentence: str) -> bool:
+    """Whether a model sentence makes a claim about the Gita's people, God or the hereafter (see
+    :data:`SPEAKS_FOR_THE_GITA`); the chat shows the model's sentence only when it does not."""
+    return bool(SPEAKS_FOR_THE_GITA.search(sentence))
+
+
 def sentence_problems(sentence: str, ctx: GateContext, before: str = "") -> list[str]:
     """Reasons this sentence must not be shown (empty when it passes)."""
     problems = []
@@ -104,7 +121,10 @@ def sentence_problems(sentence: str, ctx: GateContext, before: str = "") -> list
         problems.append("made-up number")
     known = set(words(ctx.question + " " + ctx.sources))
     for i, token in enumerate(re.findall(r"[A-Za-z']+", sentence)):
-        if i > 0 and token[0].isupper() and token not in COMMON_NAMES | ctx.extra_names and token.lower() not in known:
+        # the first word is capitalised anyway: it is a name only when it is no English word either
+        # ("Keshet wrote the Gita", "Harman means the work done by nature" passed before)
+        if token[0].isupper() and token not in COMMON_NAMES | ctx.extra_names and token.lower() not in known \
+                and (i > 0 or made_up_words(token)):
             problems.append(f"invented name {token}")
             break
     if re.search(r"[<>{}\[\]|#*_`\\]", sentence):

@@ -38,6 +38,11 @@ class Settings(BaseSettings):
     max_answer_tokens: int = Field(160, ge=16, le=1024, description="Upper bound on tokens in one chat answer.")
     temperature: float = Field(0.3, ge=0.0, le=2.0, description="Sampling temperature of the chat model.")
     seed: int = Field(7, ge=0, le=2**31 - 1, description="Random seed for reproducible generation.")
+    chat_model_opener: bool = Field(
+        False, description="Open the AI helper's answers with the chat model's own sentence where it passes the "
+        "quality gate. Off: a written opener. The 135M model's sentences were too often garbled or untrue for a "
+        "child (README: session 26).",
+    )
     language: Literal["en", "hi"] = Field("en", description="Default language of the interface text.")
     offline: bool = Field(False, description="Never try online backends even where the network is reachable.")
     helpline_countries: list[str] = Field(

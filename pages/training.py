@@ -142,6 +142,10 @@ if shipped:
                     + ("built by `make setup`" if built else "not built yet: run `make setup`"))
         st.caption(shipped.get("why", ""))
         product_table(shipped.get("product_eval", {}))
+        if not studio.settings.chat_model_opener:
+            st.caption("The AI helper opens its answers with written words, not the model's: its sentences were "
+                       "too often garbled or untrue for a child (README). `GITA_CHAT_MODEL_OPENER=1` turns them "
+                       "back on, through a stricter gate.")
 if not models:
     st.info("No exported models of your own yet: finish a training run first.")
 for m in models:

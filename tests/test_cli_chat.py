@@ -54,12 +54,17 @@ def test_ask_single_question_text(studio):
 def test_corrupt_model_is_a_clear_error(tmp_path):
     bad = tmp_path / "bad.gguf"
     bad.write_bytes(b"GGUF" + b"\0" * 2_000_000)
-    env = {**os.environ, "GITA_MODEL_PATH": str(bad)}
+    # the chat loads its model only when it writes openers with it (GITA_CHAT_MODEL_OPENER); stories always do
+    env = {**os.environ, "GITA_MODEL_PATH": str(bad), "GITA_CHAT_MODEL_OPENER": "1"}
     out = subprocess.run([EXE or "gita-tales", "ask", "hello there friend", "--json"], check=False, capture_output=True, text=True,
                          timeout=600, env=env)
     assert out.returncode == 4
     assert "could not be loaded" in json.loads(out.stdout)["error"]
     assert "Traceback" not in out.stderr
+    # without it the answer does not need the file, and is given
+    out = subprocess.run([EXE or "gita-tales", "ask", "hello there friend", "--json"], check=False, capture_output=True,
+                         text=True, timeout=600, env={**env, "GITA_CHAT_MODEL_OPENER": "0"})
+    assert out.returncode == 0 and json.loads(out.stdout)["action"] == "answer", out.stdout[-500:]
 
 
 def test_story_json_contract():

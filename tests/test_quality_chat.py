@@ -17,6 +17,8 @@ CTX = GateContext(question="I lost my cricket match after practising hard. Why?"
     ("I lost my cricket match after practising hard, why?", "echoes the question"),
     ("In 1987 the cricket team practised for 45 days.", "made-up number"),
     ("Arjuna met Ashwood the great archer at the cricket ground.", "invented name Ashwood"),
+    # the first word is capitalised anyway, but a name that is no English word is still invented (GitaGPT)
+    ("Keshet wrote the Gita, and you can learn from it.", "invented name Keshet"),
     ("You did your best and that is what matters most and you should be very proud of every single little thing that you did today at the big match with all of your friends.", "too long for a child"),
     ("Losing is hard", "unfinished"),
     ("Why do you think you lost the match?", "asks instead of answering"),
@@ -130,6 +132,45 @@ def test_the_opener_follows_the_childs_feeling(make_chat, library):
     assert not any(make_chat("", refs=("2.20",)).ask("what happens after death?").text().startswith(o) for o in grief)
     story = make_chat("", refs=("1.1",)).ask("who was the blind king's helper in the chariot story").text()
     assert not any(story.startswith(o) for o in load_openers(library.assets_dir)["family"]["en"])
+
+
+@pytest.mark.parametrize("said,problem", [
+    # each passed the gate before session 26 and was shown to a child (GitaGPT, real questions)
+    ("Krishna was born from a chariot, and his charioteer is a friend.", "speaks for the Gita"),
+    ("Animals go to heaven, and they will be happy there.", "speaks for the Gita"),
+    ("The Gita says eating food is a way to worship.", "speaks for the Gita"),
+    ("You can gently say you love him and be kind, like sharing a little brother with a friend.",
+     "too long to trust"),
+])
+def test_the_models_claims_about_the_gita_and_its_long_sentences_are_not_shown(make_chat, library, said, problem):
+    turn = make_chat(said, refs=("3.19",)).ask("I lost my cricket match after practising hard. Why?")
+    text = turn.text()
+    assert said.split(",")[0] not in text and turn.result.used_model_sentences == 0
+    assert any(problem in r for r in turn.result.gate_rejections), turn.result.gate_rejections
+    assert "verse 3.19" in text  # the verse still answers, under a written opener
+
+
+def test_a_feeling_the_child_did_not_show_is_not_put_on_them(make_chat, library):
+    from engine.chat import load_openers
+
+    openers = load_openers(library.assets_dir)
+    # 2.27's card is about change and grief: a question about the future does not open with grief
+    text = make_chat("", refs=("2.27",)).ask("can i be an astronaut one day").text()
+    assert not any(text.startswith(o) for o in openers["grief"]["en"])
+    assert any(text.startswith(o) for o in openers["letting_go"]["en"])
+    # a child who says they miss someone still gets it
+    assert any(make_chat("", refs=("2.27",)).ask("i miss my grandpa so much").text().startswith(o)
+               for o in openers["grief"]["en"])
+
+
+def test_the_studio_chat_opens_with_written_words_unless_settings_ask(studio, fresh_settings, monkeypatch):
+    from engine.settings import get_settings
+
+    assert get_settings().chat_model_opener is False and studio.settings.chat_model_opener is False
+    assert studio.chat_engine().runtime is None  # no chat model loaded, no model sentence
+    monkeypatch.setenv("GITA_CHAT_MODEL_OPENER", "1")
+    get_settings.cache_clear()
+    assert get_settings().chat_model_opener is True
 
 
 def test_made_up_words_and_unfinished_sentences():
