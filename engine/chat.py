@@ -40,9 +40,10 @@ AGE_BANDS: tuple[AgeBand, ...] = ("5-7", "8-10", "11-13")
 MIN_RELEVANCE = 0.3
 #: the model's opener is shown only up to this many words: the 135M model's longer sentences lose their thread
 #: in the second half ("Lying is not the way, because telling you a lie keeps your heart safe and kind",
-#: "You can gently say you love him and be kind, like sharing a little brother with a friend"). On 80 kid
-#: questions (session 26) every model sentence shown of 14 words or more was garbled or half-garbled and
-#: none of 13 or fewer
+#: "You can gently say you love him and be kind, like sharing a little brother with a friend"). On the 80 kid
+#: questions looked at in session 26, every model sentence shown of 14 words or more was garbled and none of 13
+#: or fewer; on the 50 judged after, the 4 shorter ones the gate let through were garbled too, so the chat uses
+#: no model sentence unless settings ask (``Settings.chat_model_opener``)
 MODEL_OPENER_MAX_WORDS = 13
 MAX_QUESTION_CHARS = 2000
 Action = Literal["answer", "refuse", "redirect_adult"]
