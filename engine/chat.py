@@ -356,16 +356,16 @@ class ChatEngine:
 
     def _model_problems(self, sentence: str, ctx: GateContext, shown: list[str]) -> list[str]:
         """The gate of the model's own sentences: :meth:`_problems`, and no claim about the Gita's people, God
-        or the hereafter, which the cited verse makes in its own words just below."""
-        problems = self._problems(sentence, ctx, shown)
-        if speaks_for_the_gita(sentence):
-            problems.append("speaks for the Gita")
+        or the hereafter, which the cited verse makes in its own words just below, and no long sentence."""
+        extra = ["speaks for the Gita"] if speaks_for_the_gita(sentence) else []
         if len(words(sentence)) > MODEL_OPENER_MAX_WORDS:
-            problems.append("too long to trust")
-        return problems
+            extra.append("too long to trust")
+        return self._problems(sentence, ctx, shown, extra)
 
-    def _problems(self, sentence: str, ctx: GateContext, shown: list[str]) -> list[str]:
-        problems = sentence_problems(sentence, ctx, " ".join(shown))
+    def _problems(self, sentence: str, ctx: GateContext, shown: list[str], extra: list[str] = ()) -> list[str]:
+        """Why ``sentence`` must not be shown: the text checks and ``extra`` first; the embedding and the safety
+        check only for a sentence that passes them."""
+        problems = sentence_problems(sentence, ctx, " ".join(shown)) + list(extra)
         if not problems:
             a, b = self.index.embedder.embed([sentence, ctx.question])
             if float(a @ b) < MIN_RELEVANCE:
