@@ -239,7 +239,6 @@ class ChatEngine:
         result.citations = [v.ref for v in cited]
         style = STYLES[age_band]
         main = cited[0]
-        card = self.library.card(main)
         # a child's own loss or big feeling ("my grandma died, where is she now?", "i am so angry at my
         # brother") is too tender for the small model's phrasing: "your grandma was never born, so she
         # cannot be found" and "your brother is a brave and caring person" both passed the gate. The
@@ -251,7 +250,7 @@ class ChatEngine:
             for s in opener_sentences:
                 yield from _chunks(s + " ")
         else:
-            yield self._template_opener(question, card, lang, felt) + " "
+            yield self._template_opener(question, lang, felt) + " "
         for verse in cited:
             yield from _chunks(self._grounded(verse, style, lang) + " ")
 
@@ -296,16 +295,20 @@ class ChatEngine:
         cues = load_openers(self.library.assets_dir).get("cues", {})
         return next((theme for theme, cue in cues.items() if re.search(cue, question, re.IGNORECASE)), None)
 
-    def _template_opener(self, question: str, card, lang: str, felt: str | None) -> str:
+    def _template_opener(self, question: str, lang: str, felt: str | None) -> str:
         """The child's own feeling first (``felt``, from :meth:`_felt`: "my dog died" is grief whatever the
-        verse), then the verse's theme."""
+        verse), then what the question is about (:meth:`_topic`), else a default opener. The verse's themes
+        are not used: "is god real" opened with "Keeping our mind on one thing is a skill we can practise",
+        and "can i be an astronaut one day" with "It is okay to feel sad when we miss someone"."""
         openers = load_openers(self.library.assets_dir)
         story = STORY_WORDS.search(question) and not felt
-        # a feeling the child did not show is not put on them: "can i be an astronaut one day" found a verse
-        # about death and opened with "It is okay to feel sad when we miss someone"
-        theme = felt or ("default" if story else next((t for t in (card.themes if card else []) if t in openers
-                                                       and t != "cues" and t not in TENDER_FEELINGS), "default"))
+        theme = felt or ("default" if story else self._topic(question))
         return _pick(openers[theme][lang], question)
+
+    def _topic(self, question: str) -> str:
+        """The first theme of openers.yaml's ``topics`` that the question touches, else ``default``."""
+        topics = load_openers(self.library.assets_dir).get("topics", {})
+        return next((t for t, cue in topics.items() if re.search(cue, question, re.IGNORECASE)), "default")
 
     def _fact(self, question: str):
         """A written answer about the Gita's people and places, with the verses that show it."""

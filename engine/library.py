@@ -58,8 +58,12 @@ class VerseLibrary:
         return [v for v in self.verses if self.recitation(v)]
 
     def verse_of_the_day(self, day: dt.date | None = None) -> Verse:
-        """One verse per calendar day, chosen among those with a recitation so it can be heard."""
-        pool = self.recited_verses() or self.verses
+        """One verse per calendar day, chosen among those with a recitation so it can be heard, and among
+        those, Krishna's teachings whose card flags nothing (a child saying "hi" was greeted with 2.36, "Those
+        against you will say many unkind things about you")."""
+        recited = self.recited_verses()
+        gentle = [v for v in recited if (c := self.card(v)) and c.speaker == "Krishna" and not c.sensitivity.flags]
+        pool = gentle or recited or self.verses
         day = day or dt.date.today()
         # a fixed stride walks the pool in an order that does not follow chapter order
         return pool[(day.toordinal() * 37) % len(pool)]

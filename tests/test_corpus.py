@@ -77,3 +77,7 @@ def test_verse_of_the_day_is_stable_and_recited(library):
     assert library.recitation(library.verse_of_the_day(day)) is not None
     days = {library.verse_of_the_day(day + dt.timedelta(d)).ref for d in range(30)}
     assert len(days) == 30
+    # a greeting's verse is one of Krishna's teachings with nothing flagged: no war, killing or death
+    for d in range(366):
+        card = library.card(library.verse_of_the_day(day + dt.timedelta(d)))
+        assert card.speaker == "Krishna" and not card.sensitivity.flags, card.ref
