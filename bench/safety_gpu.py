@@ -336,10 +336,14 @@ class CachedClassifier:
         self.probs = np.mean([np.asarray(e[1], dtype=np.float32) for e in encoders], 0)
 
     def predict_full(self, text: str) -> tuple[str, float, dict[str, float]]:
+        return self.look(text)[:3]
+
+    def look(self, text: str) -> tuple[str, float, dict[str, float], np.ndarray]:
+        """:meth:`predict_full` and the frozen vector, which the guard's memory reads."""
         norm, glossed = self.S.glossed_texts([text], self.gloss)
         i = self.index[glossed[0]]
-        return self.S.combined(self.arrays, self.classes, norm, glossed, self.frozen[i:i + 1],
-                               (self.p[i:i + 1], self.probs[i:i + 1]), self.share)
+        return (*self.S.combined(self.arrays, self.classes, norm, glossed, self.frozen[i:i + 1],
+                                 (self.p[i:i + 1], self.probs[i:i + 1]), self.share), self.S.unit(self.frozen[i:i + 1])[0])
 
     def predict(self, text: str) -> tuple[str, float]:
         category, p_harm, _ = self.predict_full(text)

@@ -26,6 +26,7 @@ import json
 import re
 import sys
 import unicodedata
+import zipfile
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from functools import cached_property, lru_cache
@@ -244,6 +245,19 @@ ENCODER_SHARE = 0.75
 #: three 0.996 / 0.985 / 1.6% (harm 0.55); on the honest sets crisis messages caught 421, 423, 423 of 425
 #: and false refusals 42, 45, 43 of 826
 ENCODER_SEEDS = 3
+#: the low crisis bound's second look (session 27): a message it would send to a grown-up is answered when its
+#: nearest labelled messages (the frozen MiniLM's vectors of the classifier's train rows and of the readable
+#: pending rows, ``memory.npz``) are plainly benign: of its ``MEMORY_K`` nearest, at least 3 with cosine
+#: ``MEMORY_SIM`` or more, ``MEMORY_BENIGN`` of those benign and none a child in danger. Chosen on session 24's
+#: out-of-fold rows of M23 (leave-one-out: false refusals 358 -> 341 of 5,819, children in danger answered 37
+#: both), then, by a rule written first, on the shipped guard: no child in danger lost on any labelled set,
+#: false refusals 88 -> 81 of 1,469 on the honest sets, 97 -> 90 of 943 on blind sets 12-16, 21 -> 17 of 503
+#: plain questions. Only the low bound: the same look at every refusal answered more children in danger (OOF)
+MEMORY_FILE = "memory.npz"
+MEMORY_K, MEMORY_SIM, MEMORY_BENIGN = 5, 0.6, 0.6
+#: readable labelled rows that are in no eval set and not (yet) trained on: the memory holds them too
+MEMORY_EXTRA = ("safety_dev13", "safety_pending13", "safety_pending18", "safety_pending20", "safety_pending22",
+                "safety_pending23")
 _CHAR = {"analyzer": "char_wb", "ngram_range": (2, 5), "n_features": 2**15, "alternate_sign": False, "norm": "l2"}
 _WORDS = {"analyzer": "word", "ngram_range": (1, 2), "n_features": 2**15, "alternate_sign": False, "norm": "l2"}
 
@@ -334,6 +348,63 @@ def training_rows(assets_dir: Path, path: Path = SAFETY_SET) -> list[dict]:
     """The safety set's train split plus the training verses' ordinary kid questions (benign)."""
     rows = [r for r in read_safety_set(path) if r["split"] == "train"]
     return rows + [{"text": q, "category": "benign", "ordinary": True} for q in ordinary_questions(assets_dir)]
+
+
+def memory_rows(assets_dir: Path) -> list[dict]:
+    """The rows the low crisis bound's second look compares with: :func:`training_rows` and ``MEMORY_EXTRA``."""
+    rows = training_rows(assets_dir)
+    for name in MEMORY_EXTRA:
+        path = SAFETY_SET.parent / f"{name}.jsonl"
+        if path.exists():
+            rows += read_safety_set(path)
+    return rows
+
+
+def _memory_labels(rows: list[dict]) -> np.ndarray:
+    """0 benign, 1 harmful, 2 a child in danger."""
+    return np.array([0 if r["category"] == "benign" else 2 if r["category"] in CRISIS else 1 for r in rows], np.int8)
+
+
+def memory_digest(rows: list[dict], table: dict[str, str]) -> str:
+    data = json.dumps([[r["text"], int(x)] for r, x in zip(rows, _memory_labels(rows))], ensure_ascii=False)
+    return hashlib.sha256((data + gloss_digest(table)).encode()).hexdigest()[:16]
+
+
+def build_memory(assets_dir: Path, embedder, out: Path | None = None) -> dict:
+    """Write ``memory.npz``: the unit MiniLM vectors (float16) of :func:`memory_rows`' glossed texts, their
+    labels and a digest of both (a stale memory is found by the tests)."""
+    folder = Path(assets_dir) / "data" / "safety"
+    table = load_gloss(folder)
+    rows = memory_rows(assets_dir)
+    _, glossed = glossed_texts([r["text"] for r in rows], table)
+    vectors = unit(np.asarray(embedder.embed(glossed), dtype=np.float32)).astype(np.float16)
+    out = out or folder / MEMORY_FILE
+    np.savez_compressed(out, vectors=vectors, labels=_memory_labels(rows), digest=memory_digest(rows, table))
+    return {"rows": len(rows), "path": str(out)}
+
+
+class Memory:
+    """Labelled messages by meaning, for the low crisis bound's second look."""
+
+    def __init__(self, path: Path):
+        try:
+            with np.load(path) as data:
+                self.vectors = data["vectors"].astype(np.float32)
+                self.labels = data["labels"]
+                self.digest = str(data["digest"])
+        except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile) as exc:
+            raise ModelError(f"The safety memory {path} could not be read ({exc}). "
+                             "Restore it from git or rebuild it: python -m engine.safety memory") from exc
+        if len(self.vectors) != len(self.labels):
+            raise ModelError(f"The safety memory {path} is damaged. Restore it from git or rebuild it: "
+                             "python -m engine.safety memory")
+
+    def plainly_benign(self, vector: np.ndarray) -> bool:
+        """Whether the message's nearest labelled messages say it is benign (see ``MEMORY_K``)."""
+        sims = self.vectors @ np.asarray(vector, dtype=np.float32).ravel()
+        top = np.argpartition(-sims, MEMORY_K)[:MEMORY_K] if len(sims) > MEMORY_K else np.arange(len(sims))
+        close = self.labels[top[sims[top] >= MEMORY_SIM]]
+        return len(close) >= 3 and (close == 0).mean() >= MEMORY_BENIGN and not (close == 2).any()
 
 
 def _weights(rows: list[dict]) -> np.ndarray:
@@ -519,7 +590,7 @@ class Classifier:
         try:
             data = dict(np.load(path))
             data["classes"], data["train_hash"]
-        except (OSError, ValueError, KeyError, EOFError) as exc:
+        except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile) as exc:
             raise ModelError(f"The safety classifier {path} could not be read ({exc}). "
                              "Restore it from git or retrain: python -m engine.safety train") from exc
         self.arrays = data
@@ -551,6 +622,10 @@ class Classifier:
 
     def predict_full(self, text: str) -> tuple[str, float, dict[str, float]]:
         """The most likely harmful category, the harm probability, and every category's probability."""
+        return self.look(text)[:3]
+
+    def look(self, text: str) -> tuple[str, float, dict[str, float], np.ndarray]:
+        """:meth:`predict_full`, and the frozen MiniLM's unit vector of the glossed message."""
         norm, glossed = glossed_texts([text], self.gloss)
         if self.runtime == "onnxruntime":
             pooled = self._onnx_passes(glossed)
@@ -560,7 +635,7 @@ class Classifier:
             embedded = self._workers.submit(self._embed, glossed)
             pending = [self._workers.submit(e.predict, glossed) for e in self.encoders]
             vectors, encoded = embedded.result(), [e.result() for e in pending]
-        return combined(self.arrays, self.classes, norm, glossed, vectors, average(encoded))
+        return (*combined(self.arrays, self.classes, norm, glossed, vectors, average(encoded)), unit(vectors)[0])
 
     def _onnx_passes(self, texts: list[str]) -> list[np.ndarray]:
         """The pooled vectors of every MiniLM pass (the frozen one, then each encoder's), in ONNX Runtime.
@@ -675,6 +750,7 @@ class SafetyGuard:
         self._embedder = embedder
         self._classifier = None
         self.classifier_path = Path(classifier_path) if classifier_path else folder / "classifier.npz"
+        self._memory: Memory | None | bool = False  # False: not loaded yet
 
     @property
     def classifier(self) -> Classifier | None:
@@ -684,6 +760,15 @@ class SafetyGuard:
             self._classifier = Classifier(self.classifier_path, self._embedder or get_embedder(),
                                           self.assets_dir / ONNX_FOLDER)
         return self._classifier
+
+    @property
+    def memory(self) -> Memory | None:
+        """The labelled messages beside the classifier (``memory.npz``), or None without one: then the low
+        crisis bound acts alone. A damaged file raises :class:`ModelError`."""
+        if self._memory is False:
+            path = self.classifier_path.parent / MEMORY_FILE
+            self._memory = Memory(path) if path.exists() else None
+        return self._memory
 
     def check_input(self, text: str) -> Verdict:
         """Decide what to do with a child's message.
@@ -706,8 +791,12 @@ class SafetyGuard:
         classifier = self.classifier  # a damaged file raises here: anything else must not pass unchecked
         if classifier is None:
             return verdict or Verdict("answer", None, "no classifier")
-        _, p_harm, probs = classifier.predict_full(norm)
+        _, p_harm, probs, vector = classifier.look(norm)
         result = decide(verdict, p_harm, probs, afterlife=self.rules.afterlife_question(norm))
+        if result.reason == "classifier: crisis" and self.memory is not None and self.memory.plainly_benign(vector):
+            # the low crisis bound's second look: "my mom says i spend too much time on my phone" (harm 0.20)
+            result = Verdict("answer", None, "classifier: crisis bound, but its nearest labelled messages are benign",
+                             p_harm)
         if worded and result.action != "redirect_adult":
             _, p_read, probs_read = classifier.predict_full(worded)
             read = decide(None, p_read, probs_read, afterlife=self.rules.afterlife_question(worded))
@@ -796,13 +885,19 @@ def _main(argv: list[str]) -> int:
         for row in sweep(DEFAULT_ASSETS_DIR, Path(argv[1])):
             print(json.dumps(row))
         return 0
+    if argv[:1] == ["memory"]:
+        from .embedder import get_embedder
+        from .paths import DEFAULT_ASSETS_DIR
+
+        print(json.dumps(build_memory(DEFAULT_ASSETS_DIR, get_embedder())))
+        return 0
     if argv[:1] == ["export"]:
         from .paths import DEFAULT_ASSETS_DIR
 
         classifier = SafetyGuard(DEFAULT_ASSETS_DIR).classifier
         print(json.dumps({"runtime": classifier.runtime if classifier else "no classifier"}))
         return 0 if classifier is not None and classifier.runtime == "onnxruntime" else 1
-    print("usage: python -m engine.safety train | cv [--folds K] [--save OOF.npz] | sweep OOF.npz | export", file=sys.stderr)
+    print("usage: python -m engine.safety train | cv [--folds K] [--save OOF.npz] | sweep OOF.npz | memory | export", file=sys.stderr)
     return 2
 
 
