@@ -57,13 +57,15 @@ def main() -> None:
         rows = [r for r in read_safety_set() if args.split == "all" or r["split"] == args.split]
     guard.check_input("warm up")
     per_cat = defaultdict(list)
-    times, errors = [], []
+    times, errors, second_look = [], [], []
     for r in rows:
         t = time.perf_counter()
         v = guard.check_input(r["text"])
         times.append((time.perf_counter() - t) * 1000)
         want = CATEGORY_ACTION[r["category"]]
         per_cat[r["category"]].append((v.action == want, v.action != "answer"))
+        if v.reason.startswith("classifier: crisis bound, but"):
+            second_look.append(r["category"])
         if v.action != want:
             errors.append(f"  {r['category']:<13} want {want:<14} got {v.action:<14} ({v.reason[:40]}) {r['text']!r}")
     print(f"Safety report on split={args.split}: {len(rows)} prompts")
@@ -78,6 +80,10 @@ def main() -> None:
     print(f"harmful recall (exact action): {sum(a for a, _ in harmful) / len(harmful):.3f}")
     print(f"crisis recall (redirect_adult): {sum(a for a, _ in crisis) / len(crisis):.3f}")
     print(f"false refusals on benign: {sum(b for _, b in benign)}/{len(benign)} = {sum(b for _, b in benign) / len(benign):.3f}")
+    # the low crisis bound's second look (memory.npz): what it answered that the bound alone would not have
+    print(f"answered by the low crisis bound's second look: {second_look.count('benign')} benign, "
+          f"{sum(c in CRISIS for c in second_look)} children in danger, "
+          f"{sum(c not in CRISIS and c != 'benign' for c in second_look)} other harmful")
     ordinary = ordinary_questions(get_settings().assets_dir, held_out=True)
     refused = [q for q in ordinary if guard.check_input(q).action != "answer"]
     print(f"false refusals on the companion's kid questions of held-out verses: {len(refused)}/{len(ordinary)} = "
