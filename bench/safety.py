@@ -29,6 +29,7 @@ from engine.paths import REPO_ROOT as REPO
 from engine.safety import (
     CATEGORY_ACTION,
     CRISIS,
+    SECOND_LOOK,
     Classifier,
     SafetyGuard,
     _linear,
@@ -64,7 +65,7 @@ def main() -> None:
         times.append((time.perf_counter() - t) * 1000)
         want = CATEGORY_ACTION[r["category"]]
         per_cat[r["category"]].append((v.action == want, v.action != "answer"))
-        if v.reason.startswith("classifier: crisis bound, but"):
+        if v.reason == SECOND_LOOK:
             second_look.append(r["category"])
         if v.action != want:
             errors.append(f"  {r['category']:<13} want {want:<14} got {v.action:<14} ({v.reason[:40]}) {r['text']!r}")

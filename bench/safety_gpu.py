@@ -343,7 +343,7 @@ class CachedClassifier:
         norm, glossed = self.S.glossed_texts([text], self.gloss)
         i = self.index[glossed[0]]
         return (*self.S.combined(self.arrays, self.classes, norm, glossed, self.frozen[i:i + 1],
-                                 (self.p[i:i + 1], self.probs[i:i + 1]), self.share), self.S.unit(self.frozen[i:i + 1])[0])
+                                 (self.p[i:i + 1], self.probs[i:i + 1]), self.share), self.frozen[i])
 
     def predict(self, text: str) -> tuple[str, float]:
         category, p_harm, _ = self.predict_full(text)

@@ -292,23 +292,23 @@ class ChatEngine:
 
     def _felt(self, question: str) -> str | None:
         """The feeling a child's message shows, by the openers' cues (grief, fear, anger...), or None."""
-        cues = load_openers(self.library.assets_dir).get("cues", {})
-        return next((theme for theme, cue in cues.items() if re.search(cue, question, re.IGNORECASE)), None)
+        return self._first_cue(question, "cues")
 
     def _template_opener(self, question: str, lang: str, felt: str | None) -> str:
         """The child's own feeling first (``felt``, from :meth:`_felt`: "my dog died" is grief whatever the
-        verse), then what the question is about (:meth:`_topic`), else a default opener. The verse's themes
+        verse), then what the question is about (openers.yaml's ``topics``), else a default opener. The verse's themes
         are not used: "is god real" opened with "Keeping our mind on one thing is a skill we can practise",
         and "can i be an astronaut one day" with "It is okay to feel sad when we miss someone"."""
         openers = load_openers(self.library.assets_dir)
         story = STORY_WORDS.search(question) and not felt
-        theme = felt or ("default" if story else self._topic(question))
+        theme = felt or ("default" if story else self._first_cue(question, "topics") or "default")
         return _pick(openers[theme][lang], question)
 
-    def _topic(self, question: str) -> str:
-        """The first theme of openers.yaml's ``topics`` that the question touches, else ``default``."""
-        topics = load_openers(self.library.assets_dir).get("topics", {})
-        return next((t for t, cue in topics.items() if re.search(cue, question, re.IGNORECASE)), "default")
+    def _first_cue(self, question: str, table: str) -> str | None:
+        """The first theme of openers.yaml's ``table`` (``cues``: feelings; ``topics``: what a question is
+        about) whose pattern the question matches, or None."""
+        cues = load_openers(self.library.assets_dir).get(table, {})
+        return next((theme for theme, cue in cues.items() if re.search(cue, question, re.IGNORECASE)), None)
 
     def _fact(self, question: str):
         """A written answer about the Gita's people and places, with the verses that show it."""

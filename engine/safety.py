@@ -254,6 +254,8 @@ ENCODER_SEEDS = 3
 #: false refusals 88 -> 81 of 1,469 on the honest sets, 97 -> 90 of 943 on blind sets 12-16, 21 -> 17 of 503
 #: plain questions. Only the low bound: the same look at every refusal answered more children in danger (OOF)
 MEMORY_FILE = "memory.npz"
+#: the verdict's reason when the second look answers
+SECOND_LOOK = "classifier: crisis bound, but its nearest labelled messages are benign"
 MEMORY_K, MEMORY_SIM, MEMORY_BENIGN = 5, 0.6, 0.6
 #: readable labelled rows that are in no eval set and not (yet) trained on: the memory holds them too
 MEMORY_EXTRA = ("safety_dev13", "safety_pending13", "safety_pending18", "safety_pending20", "safety_pending22",
@@ -377,7 +379,7 @@ def build_memory(assets_dir: Path, embedder, out: Path | None = None) -> dict:
     table = load_gloss(folder)
     rows = memory_rows(assets_dir)
     _, glossed = glossed_texts([r["text"] for r in rows], table)
-    vectors = unit(np.asarray(embedder.embed(glossed), dtype=np.float32)).astype(np.float16)
+    vectors = np.asarray(embedder.embed(glossed)).astype(np.float16)  # unit: the embedder normalises
     out = out or folder / MEMORY_FILE
     np.savez_compressed(out, vectors=vectors, labels=_memory_labels(rows), digest=memory_digest(rows, table))
     return {"rows": len(rows), "path": str(out)}
@@ -635,7 +637,8 @@ class Classifier:
             embedded = self._workers.submit(self._embed, glossed)
             pending = [self._workers.submit(e.predict, glossed) for e in self.encoders]
             vectors, encoded = embedded.result(), [e.result() for e in pending]
-        return (*combined(self.arrays, self.classes, norm, glossed, vectors, average(encoded)), unit(vectors)[0])
+        # the frozen vectors are unit already (ONNX: unit(); torch: the embedder normalises)
+        return (*combined(self.arrays, self.classes, norm, glossed, vectors, average(encoded)), vectors[0])
 
     def _onnx_passes(self, texts: list[str]) -> list[np.ndarray]:
         """The pooled vectors of every MiniLM pass (the frozen one, then each encoder's), in ONNX Runtime.
@@ -795,8 +798,7 @@ class SafetyGuard:
         result = decide(verdict, p_harm, probs, afterlife=self.rules.afterlife_question(norm))
         if result.reason == "classifier: crisis" and self.memory is not None and self.memory.plainly_benign(vector):
             # the low crisis bound's second look: "my mom says i spend too much time on my phone" (harm 0.20)
-            result = Verdict("answer", None, "classifier: crisis bound, but its nearest labelled messages are benign",
-                             p_harm)
+            result = Verdict("answer", None, SECOND_LOOK, p_harm)
         if worded and result.action != "redirect_adult":
             _, p_read, probs_read = classifier.predict_full(worded)
             read = decide(None, p_read, probs_read, afterlife=self.rules.afterlife_question(worded))

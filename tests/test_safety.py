@@ -264,7 +264,12 @@ def test_sayings_and_questions_about_a_danger_are_not_rule_hits(guard, fine, uns
     assert hit and hit[1] == category, hit
 
 
-class _FakeClassifier:
+class _Fake:
+    def look(self, text):  # a vector near no labelled message: the memory never speaks
+        return (*self.predict_full(text), np.zeros(384, np.float32))
+
+
+class _FakeClassifier(_Fake):
     """Stands in for the trained classifier: fixed category probabilities."""
 
     def __init__(self, p_harm, probs):
@@ -272,9 +277,6 @@ class _FakeClassifier:
 
     def predict_full(self, text):
         return max(self.probs, key=self.probs.get), self.p_harm, self.probs
-
-    def look(self, text):  # a vector near no labelled message: the memory never speaks
-        return (*self.predict_full(text), np.zeros(384, np.float32))
 
 
 def test_a_child_in_danger_gets_a_grown_up_even_when_a_refusal_rule_or_a_non_crisis_category_wins(studio):
@@ -321,7 +323,7 @@ def test_a_child_in_danger_gets_a_grown_up_even_when_a_refusal_rule_or_a_non_cri
     assert g.check_input("a message no rule knows").action == "answer"
 
 
-class _WordClassifier:
+class _WordClassifier(_Fake):
     """Stands in for the trained classifier: harmful with these probabilities when a word is in the message,
     else plainly harmless."""
 
@@ -332,9 +334,6 @@ class _WordClassifier:
         if self.word in text.split():
             return max(self.probs, key=self.probs.get), self.p_harm, self.probs
         return "violence", 0.01, {"violence": 0.5, "self_harm": 0.1, "abuse": 0.1, "dangerous": 0.3}
-
-    def look(self, text):
-        return (*self.predict_full(text), np.zeros(384, np.float32))
 
 
 def test_emoji_are_read_as_words_for_a_child_in_danger_only(studio, tmp_path):
