@@ -9,6 +9,7 @@ API: /chat (message -> answer text) and /story (feeling, age, interest -> story 
 
 from __future__ import annotations
 
+import base64
 import html
 import os
 import sys
@@ -36,6 +37,21 @@ button.lg {font-size: 1.15rem !important; min-height: 3rem;}
 """
 
 studio = engine.open_studio()
+#: the bundled Noto Sans Devanagari, after the theme's Latin font: a browser without a Devanagari font (as on
+#: many Linux machines) drew the verse's Sanskrit as boxes
+DEVANAGARI = "Gita Devanagari"
+
+
+def _font_css() -> str:
+    data = (studio.settings.assets_dir / "fonts" / "NotoSansDevanagari-Regular.ttf").read_bytes()
+    return (f"@font-face {{font-family: '{DEVANAGARI}'; "
+            f"src: url(data:font/ttf;base64,{base64.b64encode(data).decode()}) format('truetype');}}\n")
+
+
+def _theme() -> gr.themes.Base:
+    return gr.themes.Soft(primary_hue="orange", secondary_hue="blue",
+                          font=(gr.themes.LocalFont("Montserrat", weights=(400, 700)), DEVANAGARI,
+                                "ui-sans-serif", "system-ui", "sans-serif"))
 
 
 def _warm() -> None:
@@ -186,5 +202,5 @@ if __name__ == "__main__":
     threading.Thread(target=_warm, daemon=True).start()
     build_app().launch(server_name=os.environ.get("GRADIO_SERVER_NAME", "127.0.0.1"),
                        server_port=int(os.environ.get("GRADIO_SERVER_PORT", "7860")),
-                       theme=gr.themes.Soft(primary_hue="orange", secondary_hue="blue"), css=CSS,
+                       theme=_theme(), css=_font_css() + CSS,
                        footer_links=[], show_error=True)

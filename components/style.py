@@ -2,26 +2,11 @@
 
 from __future__ import annotations
 
-import base64
-from functools import lru_cache
-from pathlib import Path
-
 import streamlit as st
 
-from engine import get_settings
-
-
-@lru_cache(maxsize=1)
-def _css() -> str:
-    fonts = Path(get_settings().assets_dir) / "fonts"
-    faces = []
-    for weight, name in ((400, "NotoSansDevanagari-Regular.ttf"), (700, "NotoSansDevanagari-Bold.ttf")):
-        data = base64.b64encode((fonts / name).read_bytes()).decode()
-        faces.append(
-            f"@font-face {{font-family: 'Gita Devanagari'; font-weight: {weight}; "
-            f"src: url(data:font/ttf;base64,{data}) format('truetype');}}"
-        )
-    return "\n".join(faces) + """
+#: 'Gita Devanagari' is the bundled Noto Sans Devanagari, declared in .streamlit/config.toml (theme.fontFaces,
+#: served from studio/static, a link to assets/fonts), so widgets and these classes share one font file
+_CSS = """
 .sanskrit {font-family: 'Gita Devanagari', serif; font-size: 1.55rem; line-height: 2.3rem;
            color: #7a2e0e; background: #fff6e5; border-left: 6px solid #f4a62a;
            padding: 0.8rem 1.2rem; border-radius: 0.6rem; white-space: pre-line;}
@@ -33,5 +18,5 @@ def _css() -> str:
 
 
 def apply_style() -> None:
-    """Inject the fonts and styles; call once at the top of every run."""
-    st.html(f"<style>{_css()}</style>")
+    """Inject the styles (the fonts come with the theme); call once at the top of every run."""
+    st.html(f"<style>{_CSS}</style>")

@@ -25,6 +25,14 @@ def test_verse_2_47_in_the_browser(studio_url):
         family = page.locator(".sanskrit").first.evaluate("el => getComputedStyle(el).fontFamily")
         assert "Gita Devanagari" in family
         assert page.evaluate("document.fonts.check(\"16px 'Gita Devanagari'\", 'कर्म')")
+        # widgets too: the theme's font list falls back to the bundled face, which the app serves, so the
+        # language toggle's "हिन्दी" is not drawn as boxes in a browser without a Devanagari font
+        toggle = page.get_by_text("हिन्दी").first
+        assert "Gita Devanagari" in toggle.evaluate("el => getComputedStyle(el).fontFamily")
+        assert page.evaluate("fetch('app/static/NotoSansDevanagari-Regular.ttf').then(r => r.status)") == 200
+        loaded = page.evaluate("document.fonts.load(\"16px 'Gita Devanagari'\", 'हिन्दी')"
+                               ".then(faces => faces.map(f => f.status))")
+        assert loaded and all(s == "loaded" for s in loaded)
         page.wait_for_timeout(800)
         page.screenshot(path=str(SCREENSHOTS / "verse_library.png"), full_page=True)
 

@@ -43,6 +43,11 @@ def test_chat_in_the_browser(app_url):
         page.get_by_text("📜 Bhagavad Gita").first.wait_for(timeout=240_000)
         page.wait_for_timeout(1000)
         assert "In the Bhagavad Gita, verse" in page.inner_text("body")
+        # the verse's Sanskrit falls back to the bundled Devanagari face, not boxes where the browser has none
+        assert "Gita Devanagari" in page.locator(".sanskrit").first.evaluate("el => getComputedStyle(el).fontFamily")
+        loaded = page.evaluate("document.fonts.load(\"16px 'Gita Devanagari'\", 'कर्म')"
+                               ".then(faces => faces.map(f => f.status))")
+        assert loaded and all(s == "loaded" for s in loaded)
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(SCREENSHOTS / "kid_app.png"), full_page=True)
 
