@@ -233,6 +233,10 @@ def test_the_written_opener_follows_what_the_question_is_about_not_the_verses_th
     ("why are some people called low caste", ["5.18", "9.29"], "equal eye"),
     ("who wrote the gita", ["18.75", "1.1"], "Vyasa"),
     ("is god real", ["18.61", "10.20"], "grown-up you trust"),
+    # session 28: retrieval gave 3.19, 9.3 and 10.9 for these
+    ("who made the stars?", ["10.8", "7.6", "10.21"], "among the stars at night he is the moon"),
+    ("why do we have to go to school", ["4.38", "4.34"], "learn from wise teachers"),
+    ("mera dost mujhse baat nahi karta", ["12.13", "6.9"], "friendly and kind to everyone"),
 ])
 def test_big_words_and_big_questions_get_written_answers_from_their_verses(make_chat, library, question, cites, says):
     turn = make_chat("Karma is when bad things come back to you.", refs=("1.16",)).ask(question)
