@@ -1,5 +1,7 @@
 """Every studio page, driven by Streamlit's AppTest (no browser)."""
 
+from pathlib import Path
+
 import pytest
 from streamlit.testing.v1 import AppTest
 
@@ -28,12 +30,27 @@ def test_home_shows_verse_of_the_day(app, library):
     assert app.get("audio"), "the verse of the day has a recitation player"
 
 
+def test_the_theme_serves_the_bundled_devanagari_font():
+    """Widgets and the .sanskrit and .hindi classes draw Devanagari with the bundled font, which the studio
+    serves (studio/static links to assets/fonts), not with whatever the browser has (boxes, in many)."""
+    import tomllib
+
+    root = Path(__file__).resolve().parent.parent
+    config = tomllib.loads((root / ".streamlit" / "config.toml").read_text(encoding="utf-8"))
+    assert config["server"]["enableStaticServing"]
+    assert "'Gita Devanagari'" in config["theme"]["font"]
+    faces = config["theme"]["fontFaces"]
+    assert {f["family"] for f in faces} == {"Gita Devanagari"} and {f["weight"] for f in faces} == {400, 700}
+    for face in faces:
+        assert (root / "studio" / "static" / face["url"].removeprefix("app/static/")).is_file(), face
+
+
 def test_verse_library_defaults_to_2_47_and_shows_everything(app):
     app.switch_page(str(nav.VERSE_LIBRARY)).run()
     assert not app.exception
     html = page_html(app)
     assert "कर्मण्येवाधिकारस्ते" in html and "karmaṇy-evādhikāras" in html
-    assert "@font-face" in html and "Gita Devanagari" in html  # the bundled font, applied to .sanskrit
+    assert ".sanskrit {font-family:" in html and "Gita Devanagari" in html  # the bundled font (the theme declares it)
     assert app.selectbox(key="lib_chapter").value == 2 and app.selectbox(key="lib_verse").value == 47
     assert app.get("audio")
     assert len(app.selectbox(key="translator").options) == 7
