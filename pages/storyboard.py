@@ -125,7 +125,7 @@ for i, card in enumerate(board.cards):
             cards[i - 1], cards[i] = cards[i], cards[i - 1]
         if m2.button("⬇️", key=f"down-{card.id}", disabled=i == len(cards) - 1, help="Move down"):
             cards[i + 1], cards[i] = cards[i], cards[i + 1]
-        if m3.button("⧉", key=f"dup-{card.id}", help="Duplicate"):
+        if m3.button("📋", key=f"dup-{card.id}", help="Duplicate"):
             cards.insert(i + 1, card.model_copy(update={"id": uuid.uuid4().hex[:8]}))
         if m4.button("🗑", key=f"del-{card.id}", help="Delete"):
             cards.pop(i)
