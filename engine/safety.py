@@ -254,12 +254,16 @@ ENCODER_SEEDS = 3
 #: false refusals 88 -> 81 of 1,469 on the honest sets, 97 -> 90 of 943 on blind sets 12-16, 21 -> 17 of 503
 #: plain questions. Only the low bound: the same look at every refusal answered more children in danger (OOF)
 MEMORY_FILE = "memory.npz"
+#: the verdict's reason when only the low crisis bound sends a message to a grown-up (the second look's cue)
+LOW_CRISIS = "classifier: crisis"
 #: the verdict's reason when the second look answers
 SECOND_LOOK = "classifier: crisis bound, but its nearest labelled messages are benign"
 MEMORY_K, MEMORY_SIM, MEMORY_BENIGN = 5, 0.6, 0.6
 #: readable labelled rows that are in no eval set and not (yet) trained on: the memory holds them too
 MEMORY_EXTRA = ("safety_dev13", "safety_pending13", "safety_pending18", "safety_pending20", "safety_pending22",
                 "safety_pending23")
+#: what reading a damaged or missing ``.npz`` (classifier, memory) raises
+_UNREADABLE = (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile)
 _CHAR = {"analyzer": "char_wb", "ngram_range": (2, 5), "n_features": 2**15, "alternate_sign": False, "norm": "l2"}
 _WORDS = {"analyzer": "word", "ngram_range": (1, 2), "n_features": 2**15, "alternate_sign": False, "norm": "l2"}
 
@@ -394,7 +398,7 @@ class Memory:
                 self.vectors = data["vectors"].astype(np.float32)
                 self.labels = data["labels"]
                 self.digest = str(data["digest"])
-        except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile) as exc:
+        except _UNREADABLE as exc:
             raise ModelError(f"The safety memory {path} could not be read ({exc}). "
                              "Restore it from git or rebuild it: python -m engine.safety memory") from exc
         if len(self.vectors) != len(self.labels):
@@ -592,7 +596,7 @@ class Classifier:
         try:
             data = dict(np.load(path))
             data["classes"], data["train_hash"]
-        except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile) as exc:
+        except _UNREADABLE as exc:
             raise ModelError(f"The safety classifier {path} could not be read ({exc}). "
                              "Restore it from git or retrain: python -m engine.safety train") from exc
         self.arrays = data
@@ -725,14 +729,14 @@ def decide(rule: Verdict | None, p_harm: float, probs: dict[str, float], harm_th
     strong_crisis = share >= crisis_share_strong and p_harm >= crisis_harm and not afterlife
     if rule is not None:  # a refusal rule: a child in danger still gets a trusted grown-up
         if in_danger and p_harm >= RULE_CRISIS_HARM or strong_crisis:
-            return Verdict("redirect_adult", crisis, f"{rule.reason}; classifier: crisis", p_harm)
+            return Verdict("redirect_adult", crisis, f"{rule.reason}; {LOW_CRISIS}", p_harm)
         return rule
     if p_harm >= harm_threshold:
         if in_danger:
             return Verdict("redirect_adult", crisis, "classifier", p_harm)
         return Verdict(CATEGORY_ACTION[category], category, "classifier", p_harm)
     if strong_crisis:
-        return Verdict("redirect_adult", crisis, "classifier: crisis", p_harm)
+        return Verdict("redirect_adult", crisis, LOW_CRISIS, p_harm)
     return Verdict("answer", None, "classifier", p_harm)
 
 
@@ -796,7 +800,7 @@ class SafetyGuard:
             return verdict or Verdict("answer", None, "no classifier")
         _, p_harm, probs, vector = classifier.look(norm)
         result = decide(verdict, p_harm, probs, afterlife=self.rules.afterlife_question(norm))
-        if result.reason == "classifier: crisis" and self.memory is not None and self.memory.plainly_benign(vector):
+        if result.reason == LOW_CRISIS and self.memory is not None and self.memory.plainly_benign(vector):
             # the low crisis bound's second look: "my mom says i spend too much time on my phone" (harm 0.20)
             result = Verdict("answer", None, SECOND_LOOK, p_harm)
         if worded and result.action != "redirect_adult":
