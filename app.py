@@ -18,6 +18,7 @@ import threading
 import gradio as gr
 
 import engine
+from engine import fonts
 from engine.media.narration import NarrationRequest, narrate
 from engine.story_models import StoryRequest
 
@@ -43,7 +44,7 @@ DEVANAGARI = "Gita Devanagari"
 
 
 def _font_css() -> str:
-    data = (studio.settings.assets_dir / "fonts" / "NotoSansDevanagari-Regular.ttf").read_bytes()
+    data = (studio.settings.assets_dir / "fonts" / fonts.DEVANAGARI).read_bytes()
     return (f"@font-face {{font-family: '{DEVANAGARI}'; "
             f"src: url(data:font/ttf;base64,{base64.b64encode(data).decode()}) format('truetype');}}\n")
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from .fonts import pdf_fonts
 from .story_models import Story
 
 
@@ -36,11 +37,7 @@ def to_pdf(story: Story, fonts_dir: Path, pictures: list[Path | None] | None = N
     fonts_dir = Path(fonts_dir)
     pdf = FPDF(format="A5")
     pdf.set_auto_page_break(True, margin=14)
-    pdf.add_font("Noto", "", str(fonts_dir / "NotoSans-Regular.ttf"))
-    pdf.add_font("Noto", "B", str(fonts_dir / "NotoSans-Bold.ttf"))
-    pdf.add_font("Deva", "", str(fonts_dir / "NotoSansDevanagari-Regular.ttf"))
-    pdf.set_fallback_fonts(["Deva"])
-    pdf.set_text_shaping(True)
+    pdf_fonts(pdf, fonts_dir)
     width = pdf.w - 2 * pdf.l_margin
 
     pdf.add_page()
@@ -106,11 +103,7 @@ def contact_sheet(title: str, cards: list, pictures: list[Path], fonts_dir: Path
 
     fonts_dir = Path(fonts_dir)
     pdf = FPDF(orientation="L", format="A4")
-    pdf.add_font("Noto", "", str(fonts_dir / "NotoSans-Regular.ttf"))
-    pdf.add_font("Noto", "B", str(fonts_dir / "NotoSans-Bold.ttf"))
-    pdf.add_font("Deva", "", str(fonts_dir / "NotoSansDevanagari-Regular.ttf"))
-    pdf.set_fallback_fonts(["Deva"])
-    pdf.set_text_shaping(True)
+    pdf_fonts(pdf, fonts_dir)
     pdf.set_auto_page_break(False)
     cols, rows = 3, 2
     cell_w = (pdf.w - 20) / cols

@@ -95,6 +95,19 @@ def test_illustrator_draws_consistent_characters(studio, tmp_path):
     assert Image.open(capped.path).size == (320, 180)
 
 
+def test_contact_sheet_is_a_pdf_page_per_six_cards(studio, story, library, tmp_path):
+    from engine.export import contact_sheet
+
+    board = from_story(story, None)
+    il = Illustrator(studio.settings.assets_dir)
+    pics = [il.render(PictureRequest(caption=f"{i + 1}", width=320, height=180), tmp_path / str(i)).path
+            for i in range(len(board.cards))]
+    pdf = contact_sheet("आशा और गीता", board.cards, pics, studio.settings.assets_dir / "fonts")
+    pages = pdf.count(b"/Type /Page\n") + pdf.count(b"/Type /Page ")
+    assert pdf.startswith(b"%PDF") and pages == -(-len(board.cards) // 6)
+    assert b"NotoSansDevanagariBold" in pdf  # the bold title's Devanagari, in the bold face
+
+
 def test_narration_backends(tmp_path, monkeypatch):
     en = narrate(NarrationRequest(text="Krishna tells Arjuna to do his best."), tmp_path)
     assert en.backend == "piper" and en.seconds > 1.0

@@ -6,6 +6,7 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from components import nav
+from engine import fonts
 
 ENTRY = str(nav.PAGES_DIR.parent / "studio" / "app.py")
 TIMEOUT = 30
@@ -43,6 +44,9 @@ def test_the_theme_serves_the_bundled_devanagari_font():
     assert {f["family"] for f in faces} == {"Gita Devanagari"} and {f["weight"] for f in faces} == {400, 700}
     for face in faces:
         assert (root / "studio" / "static" / face["url"].removeprefix("app/static/")).is_file(), face
+    # the files the engine names (engine/fonts.py): the config cannot import them
+    assert {f["url"].removeprefix("app/static/") for f in faces} == {fonts.DEVANAGARI, fonts.DEVANAGARI_BOLD}
+    assert all((root / "assets" / "fonts" / name).is_file() for name in fonts.ALL)
 
 
 def test_verse_library_defaults_to_2_47_and_shows_everything(app):

@@ -1,0 +1,27 @@
+"""The bundled Noto fonts (``assets/fonts/``, SIL Open Font License, ``OFL.txt``): one place names their files.
+
+Latin text is set in Noto Sans, Devanagari (Sanskrit, Hindi) in Noto Sans Devanagari; Pillow shapes the
+Devanagari through raqm, fpdf2 through its text shaping. ``.streamlit/config.toml`` (TOML, which cannot
+import) names the Devanagari files too; ``tests/test_pages.py`` checks that it names these."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+LATIN = "NotoSans-Regular.ttf"
+LATIN_BOLD = "NotoSans-Bold.ttf"
+DEVANAGARI = "NotoSansDevanagari-Regular.ttf"
+DEVANAGARI_BOLD = "NotoSansDevanagari-Bold.ttf"
+ALL = (LATIN, LATIN_BOLD, DEVANAGARI, DEVANAGARI_BOLD)
+
+
+def pdf_fonts(pdf, fonts_dir: Path) -> None:
+    """Register the bundled fonts with an fpdf2 document: "Noto" and "Deva" (regular, bold), "Deva" the fallback
+    for Devanagari (bold in a bold line: a Hindi title), with text shaping on."""
+    fonts_dir = Path(fonts_dir)
+    pdf.add_font("Noto", "", str(fonts_dir / LATIN))
+    pdf.add_font("Noto", "B", str(fonts_dir / LATIN_BOLD))
+    pdf.add_font("Deva", "", str(fonts_dir / DEVANAGARI))
+    pdf.add_font("Deva", "B", str(fonts_dir / DEVANAGARI_BOLD))
+    pdf.set_fallback_fonts(["Deva"])
+    pdf.set_text_shaping(True)
