@@ -44,7 +44,7 @@ DEVANAGARI = "Gita Devanagari"
 
 
 def _font_css() -> str:
-    data = (studio.settings.assets_dir / "fonts" / fonts.DEVANAGARI).read_bytes()
+    data = (studio.settings.assets_dir / "fonts" / fonts.DEVANAGARI_TTF).read_bytes()
     return (f"@font-face {{font-family: '{DEVANAGARI}'; "
             f"src: url(data:font/ttf;base64,{base64.b64encode(data).decode()}) format('truetype');}}\n")
 

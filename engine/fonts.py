@@ -8,20 +8,20 @@ from __future__ import annotations
 
 from pathlib import Path
 
-LATIN = "NotoSans-Regular.ttf"
-LATIN_BOLD = "NotoSans-Bold.ttf"
-DEVANAGARI = "NotoSansDevanagari-Regular.ttf"
-DEVANAGARI_BOLD = "NotoSansDevanagari-Bold.ttf"
-ALL = (LATIN, LATIN_BOLD, DEVANAGARI, DEVANAGARI_BOLD)
+LATIN_TTF = "NotoSans-Regular.ttf"
+LATIN_BOLD_TTF = "NotoSans-Bold.ttf"
+DEVANAGARI_TTF = "NotoSansDevanagari-Regular.ttf"
+DEVANAGARI_BOLD_TTF = "NotoSansDevanagari-Bold.ttf"
+ALL = (LATIN_TTF, LATIN_BOLD_TTF, DEVANAGARI_TTF, DEVANAGARI_BOLD_TTF)
 
 
 def pdf_fonts(pdf, fonts_dir: Path) -> None:
     """Register the bundled fonts with an fpdf2 document: "Noto" and "Deva" (regular, bold), "Deva" the fallback
     for Devanagari (bold in a bold line: a Hindi title), with text shaping on."""
     fonts_dir = Path(fonts_dir)
-    pdf.add_font("Noto", "", str(fonts_dir / LATIN))
-    pdf.add_font("Noto", "B", str(fonts_dir / LATIN_BOLD))
-    pdf.add_font("Deva", "", str(fonts_dir / DEVANAGARI))
-    pdf.add_font("Deva", "B", str(fonts_dir / DEVANAGARI_BOLD))
+    pdf.add_font("Noto", "", str(fonts_dir / LATIN_TTF))
+    pdf.add_font("Noto", "B", str(fonts_dir / LATIN_BOLD_TTF))
+    pdf.add_font("Deva", "", str(fonts_dir / DEVANAGARI_TTF))
+    pdf.add_font("Deva", "B", str(fonts_dir / DEVANAGARI_BOLD_TTF))
     pdf.set_fallback_fonts(["Deva"])
     pdf.set_text_shaping(True)

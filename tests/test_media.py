@@ -95,7 +95,7 @@ def test_illustrator_draws_consistent_characters(studio, tmp_path):
     assert Image.open(capped.path).size == (320, 180)
 
 
-def test_contact_sheet_is_a_pdf_page_per_six_cards(studio, story, library, tmp_path):
+def test_contact_sheet_is_a_pdf_page_per_six_cards(studio, story, tmp_path):
     from engine.export import contact_sheet
 
     board = from_story(story, None)

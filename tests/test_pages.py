@@ -45,7 +45,7 @@ def test_the_theme_serves_the_bundled_devanagari_font():
     for face in faces:
         assert (root / "studio" / "static" / face["url"].removeprefix("app/static/")).is_file(), face
     # the files the engine names (engine/fonts.py): the config cannot import them
-    assert {f["url"].removeprefix("app/static/") for f in faces} == {fonts.DEVANAGARI, fonts.DEVANAGARI_BOLD}
+    assert {f["url"].removeprefix("app/static/") for f in faces} == {fonts.DEVANAGARI_TTF, fonts.DEVANAGARI_BOLD_TTF}
     assert all((root / "assets" / "fonts" / name).is_file() for name in fonts.ALL)
 
 

@@ -19,7 +19,7 @@ import yaml
 from PIL import Image, ImageDraw, ImageFont
 from pydantic import BaseModel, Field
 
-from ..fonts import DEVANAGARI_BOLD, LATIN_BOLD
+from ..fonts import DEVANAGARI_BOLD_TTF, LATIN_BOLD_TTF
 from ..storyboard import PictureSpec
 
 ART_VERSION = 1  # bump when the drawing changes, so cached pictures are redrawn
@@ -59,8 +59,8 @@ class Illustrator:
         self.assets_dir = Path(assets_dir)
         self.art = load_art(self.assets_dir)
         fonts = self.assets_dir / "fonts"
-        self.font_path = fonts / LATIN_BOLD
-        self.deva_path = fonts / DEVANAGARI_BOLD
+        self.font_path = fonts / LATIN_BOLD_TTF
+        self.deva_path = fonts / DEVANAGARI_BOLD_TTF
 
     def setting_for(self, request: PictureRequest) -> str:
         text = f"{request.setting} {request.description}".lower()

@@ -19,7 +19,7 @@ from pathlib import Path
 import numpy as np
 from PIL import Image, ImageDraw
 
-from ..fonts import DEVANAGARI_BOLD, LATIN_BOLD
+from ..fonts import DEVANAGARI_BOLD_TTF, LATIN_BOLD_TTF
 from .pictures import draw_runs, script_runs
 from .subtitles import Cue
 
@@ -47,7 +47,7 @@ def subtitle_strip(text: str, width: int, fonts_dir: Path) -> np.ndarray:
     h = int(size * 2.6) // 2 * 2
     img = Image.new("RGBA", (width, h), (0, 0, 0, 0))
     d = ImageDraw.Draw(img)
-    runs = script_runs(text, str(fonts_dir / LATIN_BOLD), str(fonts_dir / DEVANAGARI_BOLD), size)
+    runs = script_runs(text, str(fonts_dir / LATIN_BOLD_TTF), str(fonts_dir / DEVANAGARI_BOLD_TTF), size)
     tw = sum(d.textlength(p, font=f) for p, f in runs)
     x = max(8, (width - tw) / 2)
     d.rounded_rectangle([x - size * 0.5, size * 0.3, x + tw + size * 0.5, size * 2.1], radius=size // 2, fill=(0, 0, 0, 150))
