@@ -34,7 +34,6 @@ def to_pdf(story: Story, fonts_dir: Path, pictures: list[Path | None] | None = N
     """A booklet: title page, one scene per page (with its picture when given), the verse page, questions."""
     from fpdf import FPDF
 
-    fonts_dir = Path(fonts_dir)
     pdf = FPDF(format="A5")
     pdf.set_auto_page_break(True, margin=14)
     pdf_fonts(pdf, fonts_dir)
@@ -101,7 +100,6 @@ def contact_sheet(title: str, cards: list, pictures: list[Path], fonts_dir: Path
     """The storyboard on paper: a grid of pictures with card numbers and the start of each narration."""
     from fpdf import FPDF
 
-    fonts_dir = Path(fonts_dir)
     pdf = FPDF(orientation="L", format="A4")
     pdf_fonts(pdf, fonts_dir)
     pdf.set_auto_page_break(False)
