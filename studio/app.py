@@ -1,4 +1,5 @@
-"""Gita Tales studio: the Streamlit entry. Run from the repository root: `make run`."""
+"""Gita Tales studio: the Streamlit entry (`make run`). Its theme, ``.streamlit/config.toml``, is found from any
+working directory: Streamlit reads the config beside the main script too, and ``studio/.streamlit`` links to it."""
 
 import streamlit as st
 

@@ -8,6 +8,7 @@ import shutil
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
 from pathlib import Path
@@ -46,9 +47,9 @@ def wait_http(url: str, timeout: float, proc: subprocess.Popen) -> None:
 
 
 @contextlib.contextmanager
-def serve(cmd: list[str], health_url: str, timeout: float = 90):
+def serve(cmd: list[str], health_url: str, timeout: float = 90, cwd: Path = REPO):
     env = {**os.environ, "PYTHONUNBUFFERED": "1"}
-    proc = subprocess.Popen(cmd, cwd=REPO, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    proc = subprocess.Popen(cmd, cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
     try:
         wait_http(health_url, timeout, proc)
         yield
@@ -62,11 +63,13 @@ def serve(cmd: list[str], health_url: str, timeout: float = 90):
 
 @contextlib.contextmanager
 def streamlit_server():
+    """The studio, started from another folder than the repository (its theme and fonts must not depend on
+    where it is started)."""
     port = free_port()
     streamlit = shutil.which("streamlit", path=os.path.dirname(sys.executable)) or "streamlit"
-    cmd = [streamlit, "run", "studio/app.py", "--server.port", str(port), "--server.headless", "true",
+    cmd = [streamlit, "run", str(REPO / "studio" / "app.py"), "--server.port", str(port), "--server.headless", "true",
            "--server.address", "127.0.0.1", "--browser.gatherUsageStats", "false"]
-    with serve(cmd, f"http://127.0.0.1:{port}/_stcore/health"):
+    with serve(cmd, f"http://127.0.0.1:{port}/_stcore/health", cwd=Path(tempfile.gettempdir())):
         yield f"http://127.0.0.1:{port}"
 
 

@@ -38,10 +38,12 @@ def test_the_theme_serves_the_bundled_devanagari_font():
 
     root = Path(__file__).resolve().parent.parent
     config = tomllib.loads((root / ".streamlit" / "config.toml").read_text(encoding="utf-8"))
+    # Streamlit also reads the config beside the main script: the theme holds from any working directory
+    assert (root / "studio" / ".streamlit" / "config.toml").resolve() == (root / ".streamlit" / "config.toml").resolve()
     assert config["server"]["enableStaticServing"]
-    assert "'Gita Devanagari'" in config["theme"]["font"]
+    assert f"'{fonts.DEVANAGARI_FAMILY}'" in config["theme"]["font"]
     faces = config["theme"]["fontFaces"]
-    assert {f["family"] for f in faces} == {"Gita Devanagari"} and {f["weight"] for f in faces} == {400, 700}
+    assert {f["family"] for f in faces} == {fonts.DEVANAGARI_FAMILY} and {f["weight"] for f in faces} == {400, 700}
     for face in faces:
         assert (root / "studio" / "static" / face["url"].removeprefix("app/static/")).is_file(), face
     # the files the engine names (engine/fonts.py): the config cannot import them
