@@ -40,7 +40,7 @@ button.lg {font-size: 1.15rem !important; min-height: 3rem;}
 studio = engine.open_studio()
 #: the bundled Noto Sans Devanagari, after the theme's Latin font: a browser without a Devanagari font (as on
 #: many Linux machines) drew the verse's Sanskrit as boxes
-DEVANAGARI = "Gita Devanagari"
+DEVANAGARI = fonts.DEVANAGARI_FAMILY
 
 
 def _font_css() -> str:

@@ -2,7 +2,7 @@
 
 Latin text is set in Noto Sans, Devanagari (Sanskrit, Hindi) in Noto Sans Devanagari; Pillow shapes the
 Devanagari through raqm, fpdf2 through its text shaping. ``.streamlit/config.toml`` (TOML, which cannot
-import) names the Devanagari files too; ``tests/test_pages.py`` checks that it names these."""
+import) names the Devanagari files and their family too; ``tests/test_pages.py`` checks that it names these."""
 
 from __future__ import annotations
 
@@ -13,6 +13,8 @@ LATIN_BOLD_TTF = "NotoSans-Bold.ttf"
 DEVANAGARI_TTF = "NotoSansDevanagari-Regular.ttf"
 DEVANAGARI_BOLD_TTF = "NotoSansDevanagari-Bold.ttf"
 ALL = (LATIN_TTF, LATIN_BOLD_TTF, DEVANAGARI_TTF, DEVANAGARI_BOLD_TTF)
+#: the CSS family name the studio's theme (``.streamlit/config.toml``) and the kid app give the two Devanagari files
+DEVANAGARI_FAMILY = "Gita Devanagari"
 
 
 def pdf_fonts(pdf, fonts_dir: Path) -> None:
