@@ -87,7 +87,8 @@ def recipe_arrays(rows: list[dict]) -> dict:
     return {"texts": S.glossed_texts([r["text"] for r in train], S.load_gloss(assets / "data" / "safety"))[1],
             "harmful": [int(r["category"] != "benign") for r in train],
             "category": [classes.index(r["category"]) if r["category"] != "benign" else 0 for r in train],
-            "weight": S._weights(train).tolist(), "classes": classes}
+            "weight": S._weights(train).tolist(), "classes": classes,
+            "crisis": [int(r["category"] in S.CRISIS) for r in train]}
 
 
 def labelled_sets(held_out: set[str]) -> dict[str, list[dict]]:
@@ -232,8 +233,9 @@ def fit_job(E, data: dict, job: dict, device: str) -> dict:
     recipe = data["recipes"][job["recipe"]]
     n = job.get("rows", len(recipe["texts"]))
     weight = np.array(recipe["weight"][:n])
-    if "crisis_weight" in job:  # the crisis rows are those weighted CRISIS_WEIGHT (2)
-        weight = np.where(weight == 2.0, float(job["crisis_weight"]), weight)
+    if "crisis_weight" in job:  # the crisis rows (a kit packed before session 30: those weighted 2, CRISIS_WEIGHT then)
+        crisis = np.array(recipe["crisis"][:n], dtype=bool) if "crisis" in recipe else weight == 2.0
+        weight = np.where(crisis, float(job["crisis_weight"]), weight)
     saved = E.EPOCHS, E.RANK, E.ALPHA
     E.EPOCHS = int(job.get("epochs", E.EPOCHS))
     if "rank" in job:

@@ -7,7 +7,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from engine.safety import SafetyGuard, glossed_texts, load_gloss, load_rules, read_safety_set
+from engine.safety import CRISIS_WEIGHT, SafetyGuard, glossed_texts, load_gloss, load_rules, read_safety_set
 
 spec = importlib.util.spec_from_file_location("safety_gpu", Path(__file__).parent.parent / "bench" / "safety_gpu.py")
 G = importlib.util.module_from_spec(spec)
@@ -47,8 +47,9 @@ def test_the_kit_holds_the_encoder_inputs_and_a_model_that_reads_them_as_the_bun
     table = load_gloss(studio.settings.assets_dir / "data" / "safety")
     assert glossed_texts(["मैं रोज़ अपने पौधों को पानी देती हूँ"], table)[1][0] in evals
     assert any("knife" in s for s in evals) and any("🔪" in s for s in evals)
-    # the train split's rows and the ordinary kid questions, benign ones unweighted, crisis ones weighted 2
-    assert len(recipe["texts"]) > 24 and set(recipe["weight"]) >= {2.0} and recipe["classes"] == ["self_harm", "violence"]
+    # the train split's rows and the ordinary kid questions; the crisis rows (self-harm here) weighted CRISIS_WEIGHT
+    assert len(recipe["texts"]) > 24 and recipe["classes"] == ["self_harm", "violence"]
+    assert {w for w, c in zip(recipe["weight"], recipe["crisis"]) if c} == {CRISIS_WEIGHT} and sum(recipe["crisis"]) == 8
     full, tok = E._base_model()
     assert kept < full.config.vocab_size / 4
     packed, _ = G.kit_model(path)
@@ -58,6 +59,17 @@ def test_the_kit_holds_the_encoder_inputs_and_a_model_that_reads_them_as_the_bun
         b = E._pool(packed.eval(), enc["input_ids"], enc["attention_mask"]).numpy()
     cosine = (a * b).sum(1) / np.linalg.norm(a, axis=1) / np.linalg.norm(b, axis=1)
     assert cosine.min() > 0.999
+
+
+def test_a_jobs_crisis_weight_reweighs_the_crisis_rows_only(kit, monkeypatch):
+    from engine import safety_encoder as E
+
+    _, recipe, _, _ = kit
+    seen = {}
+    monkeypatch.setattr(E, "fit", lambda texts, harmful, category, weight, *a, **k: seen.setdefault("w", weight))
+    G.fit_job(E, {"recipes": {"tiny": recipe}}, {"recipe": "tiny", "seed": 0, "crisis_weight": 5}, "cpu")
+    crisis = np.array(recipe["crisis"], dtype=bool)
+    assert (seen["w"][crisis] == 5).all() and np.array_equal(seen["w"][~crisis], np.array(recipe["weight"])[~crisis])
 
 
 def test_a_worker_fits_its_share_of_the_jobs_scores_the_eval_strings_and_puts_the_settings_back(kit, tmp_path):
