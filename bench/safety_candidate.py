@@ -19,21 +19,8 @@ import sys
 import time
 from pathlib import Path
 
-import numpy as np
-
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-
-
-def candidate_rows(assets, train: list[str]) -> list[dict]:
-    """The safety set's train split, then the train rows of each named file, then the ordinary kid questions:
-    the order :func:`engine.safety.training_rows` gives once those files' rows are appended to the safety set."""
-    from engine import safety as S
-
-    rows = [r for r in S.read_safety_set(S.SAFETY_SET) if r["split"] == "train"]
-    for name in train:
-        rows += [r for r in S.read_safety_set(S.SAFETY_SET.parent / f"{name}.jsonl") if r["split"] == "train"]
-    return rows + [{"text": q, "category": "benign", "ordinary": True} for q in S.ordinary_questions(assets)]
 
 
 def main() -> None:
@@ -50,32 +37,25 @@ def main() -> None:
     assets = get_settings().assets_dir
     folder = Path(assets) / "data" / "safety"
     S.CRISIS_WEIGHT = args.crisis_weight  # _weights reads it: the regression's and the encoders' crisis rows
-    rows = candidate_rows(assets, [n for n in args.train.split(",") if n])
+    stems = lambda names: [S.SAFETY_SET.parent / f"{n}.jsonl" for n in names.split(",") if n]
+    rows = S.training_rows(assets, extra=tuple(stems(args.train)))
+    mem = rows + [r for f in stems(args.memory) for r in S.read_safety_set(f)]
     table = S.load_gloss(folder)
-    mem = rows + [r for n in args.memory.split(",") if n for r in S.read_safety_set(S.SAFETY_SET.parent / f"{n}.jsonl")]
-    summary = {"rows": len(rows), "crisis": sum(r["category"] in S.CRISIS for r in rows), "memory": len(mem),
-               "train_hash": S._train_hash(rows, table), "memory_digest": S.memory_digest(mem, table),
-               "crisis_weight": args.crisis_weight}
-    print(json.dumps(summary), flush=True)
+    print(json.dumps({"rows": len(rows), "crisis": sum(r["category"] in S.CRISIS for r in rows), "memory": len(mem),
+                      "train_hash": S._train_hash(rows, table), "memory_digest": S.memory_digest(mem, table),
+                      "crisis_weight": args.crisis_weight}), flush=True)
     if args.dry_run:
         return
     from engine.embedder import get_embedder
 
     start = time.time()
     args.out.mkdir(parents=True, exist_ok=True)
-    texts = [r["text"] for r in rows]
     embedder = get_embedder()
-    classes = sorted({r["category"] for r in rows} - {"benign"})
-    arrays = S._fit_all(S.features(texts, embedder, table), S.glossed_texts(texts, table)[1], rows, classes,
-                        lambda m: print(f"{time.time() - start:.0f} s {m}", flush=True))
-    np.savez_compressed(args.out / "classifier.npz", train_hash=np.array(summary["train_hash"]),
-                        gloss_hash=np.array(S.gloss_digest(table)), **arrays)
+    S.train_classifier(assets, embedder, rows=rows, out=args.out / "classifier.npz",
+                       progress=lambda m: print(f"{time.time() - start:.0f} s {m}", flush=True))
     shutil.copy(folder / "gloss.yaml", args.out / "gloss.yaml")
-    _, glossed = S.glossed_texts([r["text"] for r in mem], table)
-    vectors = np.asarray(embedder.embed(glossed)).astype(np.float16)
-    np.savez_compressed(args.out / S.MEMORY_FILE, vectors=vectors, labels=S._memory_labels(mem), digest=summary["memory_digest"])
+    S.build_memory(assets, embedder, out=args.out / S.MEMORY_FILE, rows=mem)
     print(f"done in {(time.time() - start) / 60:.1f} min: {args.out}", flush=True)
-
 
 if __name__ == "__main__":
     main()

@@ -233,9 +233,8 @@ def fit_job(E, data: dict, job: dict, device: str) -> dict:
     recipe = data["recipes"][job["recipe"]]
     n = job.get("rows", len(recipe["texts"]))
     weight = np.array(recipe["weight"][:n])
-    if "crisis_weight" in job:  # the crisis rows (a kit packed before session 30: those weighted 2, CRISIS_WEIGHT then)
-        crisis = np.array(recipe["crisis"][:n], dtype=bool) if "crisis" in recipe else weight == 2.0
-        weight = np.where(crisis, float(job["crisis_weight"]), weight)
+    if "crisis_weight" in job:  # the rows of children in danger the kit marks (repack a kit made before session 30)
+        weight = np.where(np.array(recipe["crisis"][:n], dtype=bool), float(job["crisis_weight"]), weight)
     saved = E.EPOCHS, E.RANK, E.ALPHA
     E.EPOCHS = int(job.get("epochs", E.EPOCHS))
     if "rank" in job:

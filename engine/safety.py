@@ -350,9 +350,10 @@ def ordinary_questions(assets_dir: Path, held_out: bool = False) -> list[str]:
     return [q for r in refs if (r in val_refs) == held_out for q in library.card(library.verse(r)).kid_questions]
 
 
-def training_rows(assets_dir: Path, path: Path = SAFETY_SET) -> list[dict]:
-    """The safety set's train split plus the training verses' ordinary kid questions (benign)."""
-    rows = [r for r in read_safety_set(path) if r["split"] == "train"]
+def training_rows(assets_dir: Path, path: Path = SAFETY_SET, extra: tuple[Path, ...] = ()) -> list[dict]:
+    """The safety set's train split, then the train rows of any ``extra`` files (a candidate's, in the order
+    they would have once appended to the safety set), plus the training verses' ordinary kid questions (benign)."""
+    rows = [r for f in (path, *extra) for r in read_safety_set(f) if r["split"] == "train"]
     return rows + [{"text": q, "category": "benign", "ordinary": True} for q in ordinary_questions(assets_dir)]
 
 
@@ -376,12 +377,12 @@ def memory_digest(rows: list[dict], table: dict[str, str]) -> str:
     return hashlib.sha256((data + gloss_digest(table)).encode()).hexdigest()[:16]
 
 
-def build_memory(assets_dir: Path, embedder, out: Path | None = None) -> dict:
-    """Write ``memory.npz``: the unit MiniLM vectors (float16) of :func:`memory_rows`' glossed texts, their
-    labels and a digest of both (a stale memory is found by the tests)."""
+def build_memory(assets_dir: Path, embedder, out: Path | None = None, rows: list[dict] | None = None) -> dict:
+    """Write ``memory.npz``: the unit MiniLM vectors (float16) of :func:`memory_rows`' glossed texts (or of
+    ``rows``, a candidate's), their labels and a digest of both (a stale memory is found by the tests)."""
     folder = Path(assets_dir) / "data" / "safety"
     table = load_gloss(folder)
-    rows = memory_rows(assets_dir)
+    rows = memory_rows(assets_dir) if rows is None else rows
     _, glossed = glossed_texts([r["text"] for r in rows], table)
     vectors = np.asarray(embedder.embed(glossed)).astype(np.float16)  # unit: the embedder normalises
     out = out or folder / MEMORY_FILE
@@ -442,16 +443,17 @@ def _fit_all(X, glossed: list[str], rows: list[dict], classes: list[str], progre
             "intercept": cats.intercept_.astype(np.float32), **encoders}
 
 
-def train_classifier(assets_dir: Path, embedder, path: Path = SAFETY_SET, progress=print) -> dict:
-    """Fit both models on the train split and write ``classifier.npz`` (about 90 minutes on 2 cores: 28 an
-    encoder; the encoders train on the GPU when there is one)."""
-    rows = training_rows(assets_dir, path)
+def train_classifier(assets_dir: Path, embedder, path: Path = SAFETY_SET, progress=print,
+                     rows: list[dict] | None = None, out: Path | None = None) -> dict:
+    """Fit both models on the train split (or on ``rows``, a candidate's) and write ``classifier.npz`` (or
+    ``out``; about 90 minutes on 2 cores: 28 an encoder; the encoders train on the GPU when there is one)."""
+    rows = training_rows(assets_dir, path) if rows is None else rows
     table = load_gloss(Path(assets_dir) / "data" / "safety")
     texts = [r["text"] for r in rows]
     X = features(texts, embedder, table)
     classes = sorted({r["category"] for r in rows} - {"benign"})
     arrays = _fit_all(X, glossed_texts(texts, table)[1], rows, classes, progress)
-    out = Path(assets_dir) / "data" / "safety" / "classifier.npz"
+    out = out or Path(assets_dir) / "data" / "safety" / "classifier.npz"
     np.savez_compressed(out, train_hash=np.array(_train_hash(rows, table)), gloss_hash=np.array(gloss_digest(table)),
                         **arrays)
     return {"examples": len(rows), "harmful": sum(r["category"] != "benign" for r in rows),
